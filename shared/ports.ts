@@ -1,0 +1,114 @@
+// Small interfaces the services depend on. One AWS SDK v3 implementation each lives in shared/aws/.
+import type { JobProgress, JobRecord, JobStatus } from './job.js';
+
+export interface ObjectHead {
+  size: number;
+  contentType: string | undefined;
+}
+
+export interface ObjectStore {
+  put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /** null when the key does not exist. */
+  get(key: string): Promise<Uint8Array | null>;
+  head(key: string): Promise<ObjectHead | null>;
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
+  presignPut(key: string, contentType: string, expiresInSeconds: number): Promise<string>;
+}
+
+export interface ReceivedMessage<T> {
+  messageId: string;
+  receiptHandle: string;
+  body: T;
+  /** ApproximateReceiveCount: 1 on first delivery. */
+  receiveCount: number;
+}
+
+export interface ReceiveOptions {
+  maxMessages: number;
+  waitSeconds: number;
+  visibilitySeconds?: number;
+}
+
+export interface MessageQueue<T> {
+  send(body: T, options?: { delaySeconds?: number }): Promise<void>;
+  receive(options: ReceiveOptions): Promise<ReceivedMessage<T>[]>;
+  extendVisibility(receiptHandle: string, seconds: number): Promise<void>;
+  delete(receiptHandle: string): Promise<void>;
+  /** Approximate visible and in-flight counts (for queue_position, scaling and tests). */
+  depth(): Promise<{ visible: number; inFlight: number; delayed: number }>;
+}
+
+export interface ListPage<T> {
+  items: T[];
+  /** Opaque cursor for the next page; null when there is none. */
+  nextCursor: string | null;
+}
+
+export interface IdempotencyRecord {
+  bodyHash: string;
+  jobId: string;
+}
+
+export interface DeliveryRecord {
+  jobId: string;
+  deliveryId: string;
+  eventId: string;
+  eventType: string;
+  attempt: number;
+  url: string;
+  status: number | null;
+  latencyMs: number;
+  errorClass: string | null;
+  at: string;
+}
+
+export interface UsageIncrement {
+  jobs: number;
+  images: number;
+  inputTokens: number;
+  outputTokens: number;
+  computeMs: number;
+}
+
+/** Fields a status transition may set alongside the new status. */
+export type JobPatch = Partial<
+  Pick<JobRecord, 'model' | 'startedAt' | 'completedAt' | 'result' | 'error' | 'usage' | 'progress' | 'cancelRequested' | 'eventSequence'>
+>;
+
+export interface JobTable {
+  /** Conditional create: false when a job with that id already exists. */
+  createJob(job: JobRecord): Promise<boolean>;
+  getJob(tenant: string, id: string): Promise<JobRecord | null>;
+  /** Newest first. */
+  listJobs(tenant: string, options: { limit: number; cursor: string | null }): Promise<ListPage<JobRecord>>;
+  /**
+   * Conditional status change: applies only while the current status is one of `from`.
+   * Returns the updated record, or null when the condition failed (someone else won the race).
+   */
+  transition(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch): Promise<JobRecord | null>;
+  /** Conditional patch without a status change (progress, cancel request); null when the status is not in `while`. */
+  patch(tenant: string, id: string, whileStatus: readonly JobStatus[], patch: JobPatch): Promise<JobRecord | null>;
+  /** Atomically bumps eventSequence and returns the new value. */
+  nextEventSequence(tenant: string, id: string): Promise<number>;
+
+  /** Conditional put of an idempotency key; returns the existing record when the key is taken. */
+  claimIdempotencyKey(tenant: string, key: string, record: IdempotencyRecord, ttlSeconds: number): Promise<IdempotencyRecord | null>;
+  releaseIdempotencyKey(tenant: string, key: string): Promise<void>;
+
+  putApiKey(keyHash: string, tenant: string): Promise<void>;
+  getTenantByApiKey(keyHash: string): Promise<string | null>;
+
+  /** Atomic counter for a fixed window; returns the count after increment. */
+  incrementRateCounter(tenant: string, window: string, ttlSeconds: number): Promise<number>;
+  addUsage(tenant: string, day: string, model: string, usage: UsageIncrement): Promise<void>;
+  getUsage(tenant: string, day: string, model: string): Promise<UsageIncrement | null>;
+
+  putDelivery(delivery: DeliveryRecord): Promise<void>;
+  listDeliveries(jobId: string): Promise<DeliveryRecord[]>;
+
+  /** Per-tenant webhook signing secrets (current first; the previous one stays valid during rotation). */
+  getWebhookSecrets(tenant: string): Promise<string[]>;
+  putWebhookSecrets(tenant: string, secrets: string[]): Promise<void>;
+}
+
+export type { JobProgress };
