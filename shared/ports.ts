@@ -86,6 +86,13 @@ export interface JobTable {
    * Returns the updated record, or null when the condition failed (someone else won the race).
    */
   transition(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch): Promise<JobRecord | null>;
+  /**
+   * Claims a job for one delivery of its queue message (DESIGN §4.7): queued → running, or takes over a job left
+   * `running` by a crashed run when `attempt` (the delivery's receive count) is above the recorded `attempt`.
+   * Sets status running, `attempt` and the patch. Null when the job is in another state or a run with the same or a
+   * later attempt holds it, so two deliveries never both run a job.
+   */
+  claimRun(tenant: string, id: string, attempt: number, patch?: JobPatch): Promise<JobRecord | null>;
   /** Conditional patch without a status change (progress, cancel request); null when the status is not in `while`. */
   patch(tenant: string, id: string, whileStatus: readonly JobStatus[], patch: JobPatch): Promise<JobRecord | null>;
   /** Atomically bumps eventSequence and returns the new value. */
