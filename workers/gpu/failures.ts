@@ -1,0 +1,67 @@
+// The one place where the worker decides what a failure means (DESIGN §5: classify once).
+// permanent: the request itself is bad → the job fails at once, the message is deleted, no retry.
+// transient: the fault is ours or a dependency's → the message is left for redelivery after a backoff;
+//   after maxReceiveCount deliveries SQS moves it to the DLQ and the DLQ consumer fails the job.
+// A crash needs no code: the message reappears after its visibility timeout and a later delivery takes over.
+import { PlatformError } from '../../shared/errors.js';
+import type { JobError } from '../../shared/job.js';
+import { ModelError } from '../model/errors.js';
+
+/** A job input the worker cannot use (missing object, refused or undecodable image URL). */
+export class InputError extends Error {
+  readonly type: string;
+
+  constructor(type: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'InputError';
+    this.type = type;
+  }
+}
+
+export type FailureClass =
+  | { kind: 'permanent'; error: JobError }
+  | { kind: 'transient'; error: JobError; delaySeconds: number }
+  | { kind: 'aborted' };
+
+export interface BackoffOptions {
+  /** Seconds before the first redelivery; doubled per delivery. */
+  baseSeconds: number;
+  maxSeconds: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseSeconds: 2, maxSeconds: 300 };
+
+/** Visibility delay for the next delivery after `receiveCount` deliveries failed transiently. */
+export function backoffSeconds(receiveCount: number, options: BackoffOptions = DEFAULT_BACKOFF): number {
+  const exponent = Math.max(0, receiveCount - 1);
+  return Math.min(options.maxSeconds, Math.round(options.baseSeconds * 2 ** exponent));
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError') && !(error instanceof ModelError);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const PERMANENT_MODEL_CODES = new Set(['invalid_image', 'invalid_request', 'context_too_long']);
+
+export function classifyFailure(error: unknown, receiveCount: number, backoff: BackoffOptions = DEFAULT_BACKOFF): FailureClass {
+  if (isAbort(error)) return { kind: 'aborted' };
+  if (error instanceof InputError) {
+    return { kind: 'permanent', error: { type: error.type, message: error.message, retryable: false } };
+  }
+  if (error instanceof ModelError && !error.retryable && PERMANENT_MODEL_CODES.has(error.code)) {
+    return { kind: 'permanent', error: { type: error.code, message: error.message, retryable: false } };
+  }
+  if (error instanceof PlatformError && !error.retryable && error.type === 'invalid_request_error') {
+    return { kind: 'permanent', error: { type: error.code, message: error.message, retryable: false } };
+  }
+  // Everything else (AWS throttling, network, a model fault that is not the input's) is worth another delivery.
+  return {
+    kind: 'transient',
+    error: { type: 'worker_error', message: message(error), retryable: true },
+    delaySeconds: backoffSeconds(receiveCount, backoff),
+  };
+}

@@ -1,0 +1,196 @@
+// One job's life in the worker, written so that the process may die at any line (DESIGN §4.7):
+// claim (conditional queued → running, or takeover of a crashed run by a later delivery), inputs, and after
+// the model: outputs under deterministic keys, the final state + usage in one conditional write, usage
+// counters and the terminal event only by the winner of that write, and only then the message goes.
+import type { JobMessage, JobRecord } from '../../shared/job.js';
+import { FINAL_STATUSES } from '../../shared/job.js';
+import type { JobPatch, JobTable, ObjectStore, ReceivedMessage } from '../../shared/ports.js';
+import type { ModelRequest, ModelResult } from '../model/types.js';
+import { classifyFailure, type BackoffOptions } from './failures.js';
+import { resolveMessages, toModelRequest, type ImageFetcher } from './inputs.js';
+import { emitTerminal, wantsEvent, type JobEventSink } from './job-events.js';
+import { storeOutputs, usageOf } from './outputs.js';
+
+export interface JobDeps {
+  table: JobTable;
+  store: ObjectStore;
+  events: JobEventSink;
+  fetchImage: ImageFetcher;
+  /** `name@version` of the loaded bundle, written to the row at claim. */
+  modelId: string;
+  backoff: BackoffOptions;
+  now: () => Date;
+  log: (event: string, fields: Record<string, unknown>) => void;
+}
+
+/** What to do with the queue message once the job's part in this process is over. */
+export type Disposition =
+  | { action: 'delete' }
+  /** Leave it for another delivery after `delaySeconds` (0: at once). */
+  | { action: 'release'; delaySeconds: number }
+  /** Another run holds the job now; its delivery owns the message. */
+  | { action: 'drop' };
+
+export interface RunItem {
+  message: ReceivedMessage<JobMessage>;
+  job: JobRecord;
+  /** A job asking for n images runs as n requests (seed, seed + 1, …). */
+  requests: ModelRequest[];
+  /** Highest event sequence this run knows of; the terminal event takes the next one. */
+  knownSequence: number;
+  cancelRequested: boolean;
+  /** The row left `running` under us (another run finished or took over). */
+  lost: boolean;
+  /** Side work started at claim (the job.started event) that must finish before the message goes. */
+  pending: Promise<void>;
+}
+
+export type Claim = { kind: 'run'; item: RunItem } | { kind: 'settled'; disposition: Disposition };
+
+const day = (date: Date): string => date.toISOString().slice(0, 10);
+
+async function settleFinalJob(job: JobRecord, message: ReceivedMessage<JobMessage>, deps: JobDeps): Promise<Disposition> {
+  // A redelivery of a finished job: the previous run may have died between the final write and the
+  // event, so emit it again; it carries the sequence stored with the final state, hence the same id.
+  if (message.receiveCount > 1) await emitTerminal(deps.events, job);
+  return { action: 'delete' };
+}
+
+/** Final transition of a job this run does not hold (expired, failed by bad input): won → event + delete. */
+async function finalize(job: JobRecord, to: 'failed' | 'expired', patch: JobPatch, deps: JobDeps, from: JobRecord['status'][]): Promise<JobRecord | null> {
+  const final = await deps.table.transition(job.tenant, job.id, from, to, {
+    ...patch,
+    completedAt: deps.now().toISOString(),
+    progress: null,
+    eventSequence: job.eventSequence + 1,
+  });
+  if (final !== null) await emitTerminal(deps.events, final);
+  return final;
+}
+
+export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: JobDeps): Promise<Claim> {
+  const { tenant, job_id: jobId } = message.body;
+  for (let round = 0; round < 3; round += 1) {
+    const job = await deps.table.getJob(tenant, jobId);
+    if (job === null) {
+      deps.log('job_missing', { jobId, tenant });
+      return { kind: 'settled', disposition: { action: 'delete' } };
+    }
+    if (FINAL_STATUSES.includes(job.status)) return { kind: 'settled', disposition: await settleFinalJob(job, message, deps) };
+
+    if (job.status === 'queued' && Date.parse(job.deadline) <= deps.now().getTime()) {
+      const expired = await finalize(job, 'expired', {}, deps, ['queued']);
+      if (expired !== null) return { kind: 'settled', disposition: { action: 'delete' } };
+      continue;
+    }
+    if (job.status === 'running' && (job.attempt ?? 0) >= message.receiveCount) {
+      // A duplicate delivery while the run that claimed the job is alive: no second run. The claiming
+      // delivery's message stays in flight, so a crash of that run still brings the job back.
+      deps.log('duplicate_delivery', { jobId, attempt: job.attempt, receiveCount: message.receiveCount });
+      return { kind: 'settled', disposition: { action: 'delete' } };
+    }
+
+    const claimed = await deps.table.claimRun(tenant, jobId, message.receiveCount, {
+      model: deps.modelId,
+      startedAt: job.startedAt ?? deps.now().toISOString(),
+      progress: null,
+    });
+    if (claimed === null) continue; // the row changed between the read and the claim: look again
+    if (job.status === 'running') deps.log('takeover', { jobId, from: job.attempt, to: message.receiveCount });
+
+    const item: RunItem = {
+      message,
+      job: claimed,
+      requests: [],
+      knownSequence: claimed.eventSequence,
+      cancelRequested: claimed.cancelRequested,
+      lost: false,
+      pending: Promise.resolve(),
+    };
+    if (job.status === 'queued') {
+      item.pending = deps.events.nextSequence(claimed).then(async (sequence) => {
+        item.knownSequence = Math.max(item.knownSequence, sequence);
+        await deps.events.emit('job.started', claimed, sequence);
+      });
+    }
+    try {
+      const messages = await resolveMessages(claimed, deps);
+      const request = toModelRequest(claimed, messages);
+      item.requests = Array.from({ length: Math.max(1, claimed.output.n) }, (_, index) => ({ ...request, seed: request.seed + index }));
+    } catch (error) {
+      return { kind: 'settled', disposition: await failRun(item, error, deps) };
+    }
+    return { kind: 'run', item };
+  }
+  // The row kept changing under us; let a later delivery look again.
+  return { kind: 'settled', disposition: { action: 'release', delaySeconds: 1 } };
+}
+
+/** The row as it stands after a lost conditional write decides what happens to this delivery. */
+async function afterLostWrite(item: RunItem, deps: JobDeps): Promise<Disposition> {
+  const row = await deps.table.getJob(item.job.tenant, item.job.id);
+  if (row === null || FINAL_STATUSES.includes(row.status)) return { action: 'delete' };
+  return { action: 'drop' };
+}
+
+export async function finishRun(item: RunItem, results: ModelResult[], deps: JobDeps): Promise<Disposition> {
+  const { job } = item;
+  await item.pending;
+  if (item.lost) return afterLostWrite(item, deps);
+  if (item.cancelRequested) return cancelRun(item, deps);
+  const output = await storeOutputs(job, results, deps.store);
+  const computeMs = results.reduce((sum, result) => sum + result.computeMs, 0);
+  const usage = usageOf(results, computeMs);
+  const final = await deps.table.transition(job.tenant, job.id, ['running'], 'succeeded', {
+    completedAt: deps.now().toISOString(),
+    result: output,
+    usage,
+    progress: null,
+    eventSequence: item.knownSequence + 1,
+  });
+  if (final === null) return afterLostWrite(item, deps);
+  // Only the winner of the final write counts usage, so a re-run never bills twice.
+  await Promise.all([
+    deps.table.addUsage(job.tenant, day(deps.now()), final.model, {
+      jobs: 1,
+      images: usage.images,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      computeMs: usage.computeMs,
+    }),
+    emitTerminal(deps.events, final),
+  ]);
+  return { action: 'delete' };
+}
+
+export async function cancelRun(item: RunItem, deps: JobDeps): Promise<Disposition> {
+  await item.pending;
+  const final = await deps.table.transition(item.job.tenant, item.job.id, ['running'], 'canceled', {
+    completedAt: deps.now().toISOString(),
+    progress: null,
+    eventSequence: item.knownSequence + 1,
+  });
+  if (final === null) return afterLostWrite(item, deps);
+  await emitTerminal(deps.events, final);
+  return { action: 'delete' };
+}
+
+/** Classifies the failure once and acts on it. */
+export async function failRun(item: RunItem, error: unknown, deps: JobDeps): Promise<Disposition> {
+  await item.pending.catch(() => undefined);
+  const failure = classifyFailure(error, item.message.receiveCount, deps.backoff);
+  deps.log('job_error', { jobId: item.job.id, kind: failure.kind, error: error instanceof Error ? error.message : String(error) });
+  if (failure.kind === 'aborted') return item.cancelRequested ? cancelRun(item, deps) : releaseRun(item, deps, 0);
+  if (failure.kind === 'transient') return releaseRun(item, deps, failure.delaySeconds);
+  const job = { ...item.job, eventSequence: item.knownSequence };
+  const final = await finalize(job, 'failed', { error: failure.error }, deps, ['running']);
+  if (final === null) return afterLostWrite(item, deps);
+  return { action: 'delete' };
+}
+
+/** Gives the job back to the queue: running → queued, and the message visible again after `delaySeconds`. */
+export async function releaseRun(item: RunItem, deps: JobDeps, delaySeconds: number): Promise<Disposition> {
+  const back = await deps.table.transition(item.job.tenant, item.job.id, ['running'], 'queued', { progress: null });
+  if (back === null) return afterLostWrite(item, deps);
+  return { action: 'release', delaySeconds };
+}

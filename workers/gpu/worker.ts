@@ -1,0 +1,211 @@
+// The worker loop: long poll, micro-batch, run, finish; heartbeat while messages are held; drain on stop.
+import type { JobMessage } from '../../shared/job.js';
+import type { MessageQueue, ReceivedMessage } from '../../shared/ports.js';
+import type { LoadedModel, ModelResult } from '../model/types.js';
+import { createHeartbeat } from './heartbeat.js';
+import type { Health } from './health.js';
+import { batchKey } from './inputs.js';
+import { claimDelivery, failRun, finishRun, type Disposition, type JobDeps, type RunItem } from './process-job.js';
+import { createProgressReporter } from './progress.js';
+
+export interface WorkerLoopOptions {
+  /** B: most jobs run together in one runBatch call (1 turns micro-batching off). */
+  batchSize: number;
+  /** T: how long the first job of a batch waits for company. */
+  batchWindowMs: number;
+  /** Long-poll wait when idle (SQS allows up to 20). */
+  waitSeconds: number;
+  visibilitySeconds: number;
+  heartbeatMs: number;
+  progressIntervalMs: number;
+  /** How long a drain lets the running batch finish before it aborts it and releases its jobs. */
+  graceMs: number;
+}
+
+export interface WorkerOptions extends WorkerLoopOptions {
+  queue: MessageQueue<JobMessage>;
+  model: Pick<LoadedModel, 'runBatch'>;
+  deps: JobDeps;
+  health: Health;
+}
+
+export interface Worker {
+  /** Runs until drained; resolves when every held message has been settled. */
+  run(): Promise<void>;
+  /** Stops polling, lets in-flight work finish within the grace period, then releases the rest. */
+  drain(): Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export function createWorker(options: WorkerOptions): Worker {
+  const { queue, deps, health } = options;
+  const log = deps.log;
+  const heartbeat = createHeartbeat({
+    queue,
+    intervalMs: options.heartbeatMs,
+    visibilitySeconds: options.visibilitySeconds,
+    onError: (error) => log('heartbeat_failed', { error: errorText(error) }),
+  });
+  const finishing = new Set<Promise<void>>();
+  let draining = false;
+  let batchAbort: AbortController | null = null;
+  let signalDrain: () => void = () => undefined;
+  const drained = new Promise<void>((resolve) => (signalDrain = resolve));
+  let loopDone: Promise<void> = Promise.resolve();
+
+  const updateInFlight = (): void => health.setInFlight(heartbeat.held());
+
+  async function settle(message: ReceivedMessage<JobMessage>, disposition: Disposition): Promise<void> {
+    heartbeat.release(message.receiptHandle);
+    updateInFlight();
+    try {
+      if (disposition.action === 'delete') await queue.delete(message.receiptHandle);
+      else if (disposition.action === 'release') await queue.extendVisibility(message.receiptHandle, disposition.delaySeconds);
+    } catch (error) {
+      // A stale receipt handle: the message went back to the queue meanwhile and the row decides next time.
+      log('settle_failed', { jobId: message.body.job_id, action: disposition.action, error: errorText(error) });
+    }
+    if (disposition.action === 'delete') health.jobDone();
+  }
+
+  function track(work: Promise<void>): void {
+    finishing.add(work);
+    void work.finally(() => finishing.delete(work));
+  }
+
+  async function receive(maxMessages: number, waitSeconds: number): Promise<ReceivedMessage<JobMessage>[]> {
+    return queue.receive({ maxMessages: Math.min(10, maxMessages), waitSeconds, visibilitySeconds: options.visibilitySeconds });
+  }
+
+  /** Up to B messages: the first by long poll, the rest if they arrive within T of it. */
+  async function gather(): Promise<ReceivedMessage<JobMessage>[]> {
+    const first = await Promise.race([receive(options.batchSize, options.waitSeconds), drained.then(() => null)]);
+    if (first === null) return [];
+    const batch = [...first];
+    if (batch.length === 0 || options.batchWindowMs <= 0) return batch;
+    const deadline = Date.now() + options.batchWindowMs;
+    while (batch.length < options.batchSize && Date.now() < deadline && !draining) {
+      const more = await receive(options.batchSize - batch.length, 0);
+      batch.push(...more);
+      if (more.length === 0) await sleep(Math.min(5, Math.max(0, deadline - Date.now())));
+    }
+    return batch;
+  }
+
+  async function runGroup(items: RunItem[]): Promise<void> {
+    const slots = items.flatMap((item) => item.requests.map(() => item));
+    const controller = new AbortController();
+    batchAbort = controller;
+    const progress = createProgressReporter({
+      slots,
+      deps,
+      intervalMs: options.progressIntervalMs,
+      onAllStopped: () => controller.abort(new DOMException('every job of the batch was canceled', 'AbortError')),
+    });
+    let results: ModelResult[];
+    try {
+      results = await options.model.runBatch(
+        items.flatMap((item) => item.requests),
+        { signal: controller.signal, onProgress: (p) => progress.onProgress(p) },
+      );
+    } catch (error) {
+      await progress.settle();
+      if (items.length > 1 && !controller.signal.aborted) {
+        // One bad request must not fail its batch mates: run each alone to find it.
+        log('batch_failed_isolating', { jobs: items.length, error: errorText(error) });
+        for (const item of items) await runGroup([item]);
+        return;
+      }
+      for (const item of items) track(failRun(item, error, deps).then((d) => settle(item.message, d)));
+      return;
+    } finally {
+      batchAbort = null;
+    }
+    await progress.settle();
+    let offset = 0;
+    for (const item of items) {
+      const own = results.slice(offset, offset + item.requests.length);
+      offset += item.requests.length;
+      track(
+        finishRun(item, own, deps)
+          .catch((error: unknown) => failRun(item, error, deps))
+          .then((d) => settle(item.message, d))
+          .catch((error: unknown) => log('finish_failed', { jobId: item.job.id, error: errorText(error) })),
+      );
+    }
+  }
+
+  async function handle(messages: ReceivedMessage<JobMessage>[]): Promise<void> {
+    for (const message of messages) heartbeat.hold(message.receiptHandle);
+    updateInFlight();
+    const claims = await Promise.all(
+      messages.map(async (message) => {
+        try {
+          return await claimDelivery(message, deps);
+        } catch (error) {
+          // The table or store was unreachable: nothing was decided, so let the message come back later.
+          log('claim_failed', { jobId: message.body.job_id, error: errorText(error) });
+          return { kind: 'settled' as const, disposition: { action: 'release' as const, delaySeconds: 1 } };
+        }
+      }),
+    );
+    const runnable: RunItem[] = [];
+    claims.forEach((claim, index) => {
+      const message = messages[index];
+      if (message === undefined) return;
+      if (claim.kind === 'run') runnable.push(claim.item);
+      else track(settle(message, claim.disposition));
+    });
+    const groups = new Map<string, RunItem[]>();
+    for (const item of runnable) {
+      const key = batchKey(item.job);
+      groups.set(key, [...(groups.get(key) ?? []), item]);
+    }
+    for (const group of groups.values()) await runGroup(group);
+  }
+
+  async function loop(): Promise<void> {
+    health.set('ready');
+    let failures = 0;
+    while (!draining) {
+      let messages: ReceivedMessage<JobMessage>[];
+      try {
+        messages = await gather();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        log('receive_failed', { error: errorText(error) });
+        await sleep(Math.min(5_000, 100 * 2 ** failures));
+        continue;
+      }
+      if (draining) {
+        // Received while the drain began: give them straight back.
+        await Promise.all(messages.map((m) => queue.extendVisibility(m.receiptHandle, 0).catch(() => undefined)));
+        break;
+      }
+      if (messages.length > 0) await handle(messages);
+    }
+    await Promise.all([...finishing]);
+  }
+
+  return {
+    run() {
+      loopDone = loop().finally(() => heartbeat.stop());
+      return loopDone;
+    },
+    async drain() {
+      draining = true;
+      health.set('draining');
+      signalDrain();
+      const graceOver = sleep(options.graceMs).then(() => 'grace' as const);
+      const outcome = await Promise.race([loopDone.then(() => 'done' as const), graceOver]);
+      if (outcome === 'grace') {
+        log('drain_grace_over', { held: heartbeat.held() });
+        batchAbort?.abort(new DOMException('worker draining', 'AbortError'));
+        await loopDone;
+      }
+    },
+  };
+}
