@@ -8,7 +8,7 @@ import type { JobPatch, JobTable, ObjectStore, ReceivedMessage } from '../../sha
 import type { ModelRequest, ModelResult } from '../model/types.js';
 import { classifyFailure, type BackoffOptions } from './failures.js';
 import { resolveMessages, toModelRequest, type ImageFetcher } from './inputs.js';
-import { emitTerminal, wantsEvent, type JobEventSink } from './job-events.js';
+import { emitTerminal, type JobEventSink } from './job-events.js';
 import { storeOutputs, usageOf } from './outputs.js';
 
 export interface JobDeps {
