@@ -1,0 +1,54 @@
+// Small helpers for DynamoDB expressions: placeholders, condition failures, cursors.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { invalidRequest } from '../errors.js';
+
+export interface ExpressionParts {
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** Collects `#n`/`:v` placeholders so that no attribute name can clash with a reserved word. */
+export function createExpressionBuilder(): ExpressionParts & { name(attribute: string): string; value(value: unknown): string } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  let counter = 0;
+  return {
+    names,
+    values,
+    name(attribute) {
+      const placeholder = `#${attribute.replace(/[^A-Za-z0-9_]/g, '_')}`;
+      names[placeholder] = attribute;
+      return placeholder;
+    },
+    value(value) {
+      counter += 1;
+      const placeholder = `:v${counter}`;
+      values[placeholder] = value;
+      return placeholder;
+    },
+  };
+}
+
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+}
+
+/** Opaque page cursor: base64url of the last key of the page. */
+export function encodeCursor(key: { pk: string; sk: string }): string {
+  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor and checks that it belongs to `pk` and to rows starting with `skPrefix`. */
+export function decodeCursor(cursor: string, pk: string, skPrefix: string): { pk: string; sk: string } {
+  const bad = () => invalidRequest('invalid_cursor', 'The pagination cursor is not valid.', 'cursor');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('pk' in parsed) || !('sk' in parsed)) throw bad();
+  const { pk: cursorPk, sk: cursorSk } = parsed;
+  if (cursorPk !== pk || typeof cursorSk !== 'string' || !cursorSk.startsWith(skPrefix)) throw bad();
+  return { pk, sk: cursorSk };
+}

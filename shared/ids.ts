@@ -1,0 +1,112 @@
+// Time-sortable ids (`job_01J…`): 48-bit millisecond time then 80 random bits, Crockford base32, like ULID.
+// Sorting ids as strings sorts them by creation time, which is what makes a tenant's job list one query.
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const TIME_CHARS = 10;
+const RANDOM_BYTES = 10;
+const BODY_LENGTH = 26;
+const MAX_TIME = 2 ** 48 - 1;
+
+export const ID_PREFIXES = ['job', 'upl', 'evt', 'req'] as const;
+export type IdPrefix = (typeof ID_PREFIXES)[number];
+
+export interface IdGeneratorOptions {
+  now?: () => number;
+  /** Fills the array with random bytes; Web Crypto by default. */
+  randomBytes?: (target: Uint8Array<ArrayBuffer>) => void;
+}
+
+export interface IdGenerator {
+  next(prefix: IdPrefix): string;
+}
+
+function encodeTime(ms: number): string {
+  let rest = ms;
+  let out = '';
+  for (let i = 0; i < TIME_CHARS; i += 1) {
+    out = ALPHABET.charAt(rest % 32) + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+/** 80 bits → 16 base32 characters, five bits at a time from the most significant end. */
+function encodeRandom(bytes: Uint8Array): string {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  let out = '';
+  for (let i = 0; i < 16; i += 1) {
+    out = ALPHABET.charAt(Number(value & 31n)) + out;
+    value >>= 5n;
+  }
+  return out;
+}
+
+/** Adds one to a big-endian byte string; false when it wrapped around. */
+function increment(bytes: Uint8Array): boolean {
+  for (let i = bytes.length - 1; i >= 0; i -= 1) {
+    const byte = bytes[i] ?? 0;
+    if (byte < 255) {
+      bytes[i] = byte + 1;
+      return true;
+    }
+    bytes[i] = 0;
+  }
+  return false;
+}
+
+export function createIdGenerator(options: IdGeneratorOptions = {}): IdGenerator {
+  const now = options.now ?? Date.now;
+  const fill = options.randomBytes ?? ((target: Uint8Array<ArrayBuffer>) => crypto.getRandomValues(target));
+  let lastTime = -1;
+  const lastRandom = new Uint8Array(RANDOM_BYTES);
+
+  return {
+    next(prefix) {
+      let time = Math.min(Math.max(Math.floor(now()), 0), MAX_TIME);
+      // Within one millisecond (or if the clock steps back) keep order by counting up from the last id.
+      if (time <= lastTime) {
+        time = lastTime;
+        if (!increment(lastRandom)) {
+          time = Math.min(lastTime + 1, MAX_TIME);
+          fill(lastRandom);
+        }
+      } else {
+        fill(lastRandom);
+      }
+      lastTime = time;
+      return `${prefix}_${encodeTime(time)}${encodeRandom(lastRandom)}`;
+    },
+  };
+}
+
+const shared = createIdGenerator();
+
+export const newJobId = (): string => shared.next('job');
+export const newUploadId = (): string => shared.next('upl');
+export const newEventId = (): string => shared.next('evt');
+export const newRequestId = (): string => shared.next('req');
+
+const BODY = `[${ALPHABET}]{${BODY_LENGTH}}`;
+const PATTERNS: Record<IdPrefix, RegExp> = {
+  job: new RegExp(`^job_${BODY}$`),
+  upl: new RegExp(`^upl_${BODY}$`),
+  evt: new RegExp(`^evt_${BODY}$`),
+  req: new RegExp(`^req_${BODY}$`),
+};
+
+/** True for a well-formed id of that kind (use before touching storage with a client-supplied id). */
+export function isId(prefix: IdPrefix, value: string): boolean {
+  const pattern = PATTERNS[prefix];
+  if (!pattern.test(value)) return false;
+  // The first character holds only the top three bits of a 48-bit time.
+  return ALPHABET.indexOf(value.charAt(prefix.length + 1)) <= 7;
+}
+
+/** Creation time (ms since the epoch) encoded in an id. */
+export function idTime(id: string): number {
+  const body = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 1 + TIME_CHARS);
+  let ms = 0;
+  for (const char of body) ms = ms * 32 + ALPHABET.indexOf(char);
+  return ms;
+}
