@@ -1,0 +1,84 @@
+// The API as one Hono app built from injected ports: the same app runs on Lambda (handler.ts), on Node
+// (serve.ts) and in tests. Route files register themselves; to add routes, write routes/<name>.ts
+// exporting a RegisterRoutes function and add it to ROUTES below.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { PlatformError } from '../../shared/errors.js';
+import type { RegisterRoutes } from './app-types.js';
+import { resolveDeps, type ApiDeps, type ApiEnv } from './deps.js';
+import { errorBody, toPlatformError, validationError } from './errors.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { bearerAuth } from './middleware/auth.js';
+import { rateLimit } from './middleware/rate-limit.js';
+import { requestId } from './middleware/request-id.js';
+import { registerDocsRoutes } from './routes/docs.js';
+import { registerHealthRoute } from './routes/health.js';
+import { registerCancelJobRoute } from './routes/jobs-cancel.js';
+import { registerCreateJobRoute } from './routes/jobs-create.js';
+import { registerReadJobRoutes } from './routes/jobs-read.js';
+import { registerModelRoutes } from './routes/models.js';
+import { registerUploadRoutes } from './routes/uploads.js';
+
+const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503] as const;
+type ErrorStatus = (typeof ERROR_STATUSES)[number];
+const errorStatus = (status: number): ErrorStatus => ERROR_STATUSES.find((s) => s === status) ?? 500;
+
+const ROUTES: RegisterRoutes[] = [
+  registerHealthRoute,
+  registerModelRoutes,
+  registerCreateJobRoute,
+  registerReadJobRoutes,
+  registerCancelJobRoute,
+  registerUploadRoutes,
+  // The docs come last so they list every route above.
+  registerDocsRoutes,
+];
+
+export type { ApiDeps } from './deps.js';
+
+export function createApp(input: ApiDeps): OpenAPIHono<ApiEnv> {
+  const deps = resolveDeps(input);
+  const app = new OpenAPIHono<ApiEnv>({
+    // zod failures of body, query, params and headers all become the one envelope.
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target === 'json' ? [] : [result.target]);
+    },
+  });
+
+  app.use('*', requestId());
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: DEFAULT_LIMITS.maxBodyBytes,
+      onError: () => {
+        throw new PlatformError({
+          type: 'invalid_request_error',
+          status: 413,
+          code: 'body_too_large',
+          message: `request body is larger than ${DEFAULT_LIMITS.maxBodyBytes} bytes`,
+        });
+      },
+    }),
+  );
+  app.use('/v1/*', bearerAuth({ table: deps.jobs, pepper: deps.settings.apiKeyPepper, cacheSeconds: deps.settings.authCacheSeconds, now: deps.now }));
+  app.use(
+    '/v1/*',
+    rateLimit({ table: deps.jobs, limit: deps.settings.rateLimitPerWindow, windowSeconds: deps.settings.rateWindowSeconds, now: deps.now }),
+  );
+
+  for (const register of ROUTES) register(app, deps);
+
+  app.notFound((c) => {
+    const err = new PlatformError({ type: 'not_found_error', status: 404, code: 'route_not_found', message: `no route ${c.req.method} ${c.req.path}` });
+    return c.json(errorBody(err, c.get('requestId')), 404);
+  });
+
+  app.onError((thrown, c) => {
+    const err = toPlatformError(thrown);
+    if (err.status >= 500) console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), code: err.code, cause: String(err.cause ?? thrown) }));
+    if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
+    return c.json(errorBody(err, c.get('requestId')), errorStatus(err.status));
+  });
+
+  return app;
+}

@@ -1,0 +1,32 @@
+// API keys are stored only as HMAC-SHA256(pepper, key): the table alone (a backup, a leaked export) does not
+// hold usable keys, and the pepper lives in a secret, not beside the data.
+import type { JobTable } from '../../shared/ports.js';
+
+const encoder = new TextEncoder();
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(pepper: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(pepper);
+  if (key === undefined) {
+    key = crypto.subtle.importKey('raw', encoder.encode(pepper), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    hmacKeys.set(pepper, key);
+  }
+  return key;
+}
+
+export const toHex = (bytes: ArrayBuffer): string =>
+  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+
+export async function hashApiKey(apiKey: string, pepper: string): Promise<string> {
+  const signature = await crypto.subtle.sign('HMAC', await hmacKey(pepper), encoder.encode(apiKey));
+  return toHex(signature);
+}
+
+/** Registers `apiKey` for `tenant` (npm start's dev key, tests, an admin script). */
+export async function seedApiKey(table: JobTable, apiKey: string, tenant: string, pepper: string): Promise<void> {
+  await table.putApiKey(await hashApiKey(apiKey, pepper), tenant);
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+}

@@ -1,0 +1,140 @@
+// Job creation, in this order:
+//   validate (schema + prepareJob) → store input images in S3 (claim check, inputs/{tenant}/{job}/{n}.{ext})
+//   → claim the Idempotency-Key → put the job row (conditional, status queued) → send the SQS message
+//   (DESIGN §4.5) → 202.
+// No half-job stays visible as queued: if the row cannot be written the key is released and the client gets
+// 503; if the SQS send fails after the row exists, the row goes queued → failed (api_error, retryable), the
+// key is released and the client gets 503, so a retry with the same key creates a fresh job. Inputs stored
+// for a request that then fails are unreferenced and expire with the bucket's lifecycle rule.
+import { PlatformError } from '../../shared/errors.js';
+import { newJobId } from '../../shared/ids.js';
+import type { JobMessage, JobRecord, StoredMessage } from '../../shared/job.js';
+import type { IdempotencyRecord } from '../../shared/ports.js';
+import type { ResolvedDeps } from './deps.js';
+import { conflict, unavailable } from './errors.js';
+import type { PreparedJob } from './prepare-request.js';
+
+export interface CreateJobInput {
+  tenant: string;
+  prepared: PreparedJob;
+  /** Hash of the request body, compared on idempotent replays. */
+  bodyHash: string;
+  idempotencyKey: string | null;
+}
+
+export interface CreateJobResult {
+  job: JobRecord;
+  /** True when an earlier request with the same Idempotency-Key created the job. */
+  replayed: boolean;
+}
+
+const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp' } as const;
+
+export const inputKey = (tenant: string, jobId: string, index: number, ext: string): string => `inputs/${tenant}/${jobId}/${index}.${ext}`;
+
+function storedMessages(tenant: string, jobId: string, prepared: PreparedJob): StoredMessage[] {
+  return prepared.messages.map((message) => ({
+    role: message.role,
+    content: message.content.map((part) => {
+      if (part.type !== 'image') return part;
+      const { index, info } = part.image;
+      return { type: 'image', key: inputKey(tenant, jobId, index, EXTENSIONS[info.format]), mediaType: info.mediaType, width: info.width, height: info.height };
+    }),
+  }));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The key is claimed but the job row may not be written yet (a concurrent twin is between claim and put):
+ * wait briefly for it rather than answering with a job id that does not resolve.
+ */
+async function replay(deps: ResolvedDeps, input: CreateJobInput, existing: IdempotencyRecord): Promise<CreateJobResult> {
+  if (existing.bodyHash !== input.bodyHash) {
+    throw conflict('idempotency_key_reused', 'this Idempotency-Key was used with a different request body', 'Idempotency-Key');
+  }
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    const job = await deps.jobs.getJob(input.tenant, existing.jobId);
+    if (job !== null) return { job, replayed: true };
+    await sleep(50);
+  }
+  throw conflict('idempotency_request_in_progress', 'a request with this Idempotency-Key is still being processed; retry shortly', 'Idempotency-Key');
+}
+
+export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Promise<CreateJobResult> {
+  const { tenant, prepared } = input;
+  const { settings } = deps;
+  const jobId = newJobId();
+
+  try {
+    await Promise.all(
+      prepared.images.map((image) =>
+        deps.objects.put(inputKey(tenant, jobId, image.index, EXTENSIONS[image.info.format]), image.bytes, image.info.mediaType),
+      ),
+    );
+  } catch (err) {
+    throw unavailable('storage_unavailable', 'could not store the input images; retry', err);
+  }
+
+  const key = input.idempotencyKey;
+  if (key !== null) {
+    const existing = await deps.jobs.claimIdempotencyKey(tenant, key, { bodyHash: input.bodyHash, jobId }, settings.idempotencyTtlSeconds);
+    if (existing !== null) return replay(deps, input, existing);
+  }
+  const release = async (): Promise<void> => {
+    if (key !== null) await deps.jobs.releaseIdempotencyKey(tenant, key).catch(() => undefined);
+  };
+
+  const now = deps.now();
+  const job: JobRecord = {
+    id: jobId,
+    tenant,
+    model: prepared.model,
+    status: 'queued',
+    createdAt: now.toISOString(),
+    startedAt: null,
+    completedAt: null,
+    messages: storedMessages(tenant, jobId, prepared),
+    output: prepared.output,
+    params: prepared.params,
+    webhook: prepared.webhook,
+    metadata: prepared.metadata,
+    progress: null,
+    result: null,
+    error: null,
+    usage: null,
+    cancelRequested: false,
+    eventSequence: 0,
+    deadline: new Date(now.getTime() + settings.queueDeadlineSeconds * 1000).toISOString(),
+  };
+
+  let created: boolean;
+  try {
+    created = await deps.jobs.createJob(job);
+  } catch (err) {
+    await release();
+    throw unavailable('table_unavailable', 'could not record the job; retry', err);
+  }
+  if (!created) {
+    await release();
+    throw new PlatformError({ type: 'api_error', status: 500, code: 'job_id_collision', message: 'job id collision; retry', retryable: true });
+  }
+
+  const message: JobMessage = { v: 1, job_id: jobId, tenant, model: prepared.model, attempt: 1 };
+  try {
+    await deps.queue.send(message);
+  } catch (err) {
+    const failedAt = deps.now().toISOString();
+    await deps.jobs
+      .transition(tenant, jobId, ['queued'], 'failed', {
+        completedAt: failedAt,
+        error: { type: 'api_error', message: 'the job could not be queued; submit it again', retryable: true },
+      })
+      .catch(() => undefined);
+    await release();
+    throw unavailable('queue_unavailable', 'could not queue the job; retry', err);
+  }
+
+  if (deps.events) await deps.events.emit('job.queued', job).catch(() => undefined);
+  return { job, replayed: false };
+}

@@ -1,0 +1,43 @@
+// Request limits of the public API. They are part of the contract (README "Limits", OpenAPI descriptions),
+// so they live in one place that both the schemas and the docs read.
+
+export interface ApiLimits {
+  /** Whole request body, bytes (413 above). */
+  maxBodyBytes: number;
+  maxMessages: number;
+  /** Image parts across all messages of one request. */
+  maxImages: number;
+  maxTextChars: number;
+  maxImageSide: number;
+  maxImagePixels: number;
+  /** Bytes of one decoded input image (data URI or upload). */
+  maxImageBytes: number;
+  maxMetadataKeys: number;
+  maxMetadataKeyChars: number;
+  maxMetadataValueChars: number;
+  maxUrlChars: number;
+  maxOutputImages: number;
+  maxSteps: number;
+  maxGuidance: number;
+  maxTokens: number;
+  maxWaitSeconds: number;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  maxMessages: 32,
+  maxImages: 4,
+  maxTextChars: 4000,
+  maxImageSide: 4096,
+  maxImagePixels: 16 * 1024 * 1024,
+  maxImageBytes: 6 * 1024 * 1024,
+  maxMetadataKeys: 16,
+  maxMetadataKeyChars: 64,
+  maxMetadataValueChars: 512,
+  maxUrlChars: 2048,
+  maxOutputImages: 4,
+  maxSteps: 100,
+  maxGuidance: 20,
+  maxTokens: 1024,
+  maxWaitSeconds: 60,
+};

@@ -1,0 +1,40 @@
+// The error envelope of DESIGN §4.3, as documented in OpenAPI.
+import { z } from '@hono/zod-openapi';
+
+export const ERROR_TYPES = [
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'conflict_error',
+  'rate_limit_error',
+  'api_error',
+  'overloaded_error',
+] as const;
+
+export const ErrorEnvelopeSchema = z
+  .object({
+    error: z.object({
+      type: z.enum(ERROR_TYPES),
+      code: z.string(),
+      message: z.string(),
+      param: z.string().nullable().openapi({ description: 'Path into the request, e.g. messages[0].content[1].image_url.url' }),
+    }),
+    request_id: z.string(),
+  })
+  .openapi('Error');
+
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;
+
+const envelope = (description: string) => ({ content: { 'application/json': { schema: ErrorEnvelopeSchema } }, description });
+
+/** Error responses every authenticated route can give. */
+export const COMMON_ERROR_RESPONSES = {
+  400: envelope('Invalid request (invalid_request_error)'),
+  401: envelope('Missing or unknown API key (authentication_error)'),
+  429: envelope('Rate limited (rate_limit_error); see Retry-After'),
+  500: envelope('Internal error (api_error)'),
+  503: envelope('A backing service is unavailable (overloaded_error); retry'),
+} as const;
+
+export const errorResponse = envelope;

@@ -1,0 +1,19 @@
+// Which URLs a client may hand us (webhook targets, image URLs). This is the shape check at the door; the
+// address check after DNS resolution is the SSRF guard's, at fetch time (shared/ssrf-guard.ts).
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+export type UrlVerdict = { ok: true; url: string } | { ok: false; message: string };
+
+export function checkClientUrl(raw: string, allowLoopbackHttp: boolean): UrlVerdict {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, message: 'not a valid absolute URL' };
+  }
+  if (url.username !== '' || url.password !== '') return { ok: false, message: 'URL must not contain credentials' };
+  if (url.protocol === 'https:') return { ok: true, url: url.href };
+  if (url.protocol === 'http:' && allowLoopbackHttp && LOOPBACK_HOSTS.has(url.hostname)) return { ok: true, url: url.href };
+  return { ok: false, message: allowLoopbackHttp ? 'URL must be https (or http to loopback)' : 'URL must be https' };
+}
