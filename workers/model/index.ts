@@ -1,0 +1,95 @@
+// loadModel: read and verify a bundle folder, create every session once, and hand back the runner the
+// worker, the CLI and the eval share.
+import { decode, type DecodeOptions } from './autoregressive.js';
+import { runBatch, type BatchRunOptions, type RunnerContext } from './batch.js';
+import { createChatTemplate } from './chat-template.js';
+import { ModelError } from './errors.js';
+import { kvLayout } from './kv-cache.js';
+import { readBundleFiles, readManifest, type Manifest } from './manifest.js';
+import type { RenderConversation } from './prompt.js';
+import { createSessions, releaseSessions } from './sessions.js';
+import { createTokenizer } from './tokenizer.js';
+import type { LoadedModel, LoadModelOptions, ModelRequest, ModelResult } from './types.js';
+
+export type { LoadedModel, LoadModelOptions, ModelRequest, ModelResult, ModelMessage, ModelPart, ModelImage, ModelProgress, RunOptions } from './types.js';
+export { ModelError } from './errors.js';
+
+/** The loaded model plus what benchmarks and parity tests need beyond the worker's contract. */
+export interface RuntimeModel extends LoadedModel {
+  readonly manifest: Manifest;
+  readonly context: RunnerContext;
+  /** runBatch with the image-token stage stepped slot by slot (benchmarks and the error study only). */
+  runBatchWith(requests: ModelRequest[], options: BatchRunOptions): Promise<ModelResult[]>;
+}
+
+export async function loadModel(bundleDir: string, options: LoadModelOptions): Promise<RuntimeModel> {
+  const manifest = await readManifest(bundleDir);
+  const files = await readBundleFiles(bundleDir, manifest, options.verifyChecksums ?? true);
+  const tokenizerBytes = files.get('tokenizer');
+  if (tokenizerBytes === undefined) throw new ModelError('bundle_invalid', 'bundle has no tokenizer.json');
+  let tokenizer;
+  try {
+    tokenizer = createTokenizer(new TextDecoder().decode(tokenizerBytes));
+  } catch (cause) {
+    throw new ModelError('bundle_invalid', 'tokenizer.json cannot be loaded', { cause });
+  }
+  const template = createChatTemplate({
+    template: manifest.chat_template,
+    specialTokens: manifest.special_tokens,
+    imageTokens: manifest.image_tokens,
+    tokenizer,
+  });
+  const render: RenderConversation = (messages) =>
+    template.render(
+      messages.map((m) => ({ role: m.role, content: m.content.map((p) => (p.type === 'text' ? p : { type: 'image' as const })) })),
+      { addGenerationPrompt: true },
+    );
+  const sessions = await createSessions(manifest, files, {
+    executionProviders: options.executionProviders,
+    ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
+  });
+  const context: RunnerContext = {
+    manifest,
+    sessions,
+    render,
+    tokenizer,
+    decoder: {
+      manifest,
+      tokenEmbedding: sessions.token_embedding,
+      transformer: sessions.transformer,
+      kv: kvLayout(sessions.transformer, { heads: manifest.num_heads, headDim: manifest.head_dim }),
+    },
+  };
+  let closed = false;
+  const guard = (): void => {
+    if (closed) throw new ModelError('invalid_request', 'the model has been closed');
+  };
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    manifest,
+    context,
+    runBatch: async (requests, runOptions) => {
+      guard();
+      return runBatch(context, requests, runOptions);
+    },
+    runBatchWith: async (requests, runOptions) => {
+      guard();
+      return runBatch(context, requests, runOptions);
+    },
+    run: async (request, runOptions) => {
+      guard();
+      const [result] = await runBatch(context, [request], runOptions);
+      if (result === undefined) throw new ModelError('session_failed', 'the batch returned no result');
+      return result;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await releaseSessions(sessions);
+    },
+  };
+}
+
+export { decode };
+export type { DecodeOptions };

@@ -1,0 +1,44 @@
+// Image preprocessing for the vision encoder: any PNG/JPEG/WebP → RGB at the bundle's size → NCHW floats
+// in the manifest's pixel range.
+import sharp from 'sharp';
+import { ModelError } from './errors.js';
+
+export interface VisionSpec {
+  size: number;
+  pixelRange: readonly [number, number];
+}
+
+/** Far above any real input at this model's sizes; stops decompression bombs before they allocate. */
+const MAX_INPUT_PIXELS = 40_000_000;
+
+/** Decodes to S×S RGB (alpha flattened on black, aspect not kept: the encoder sees the whole picture). */
+export async function decodeToRgb(data: Uint8Array, size: number): Promise<Uint8Array> {
+  try {
+    const { data: raw, info } = await sharp(data, { limitInputPixels: MAX_INPUT_PIXELS })
+      .flatten({ background: { r: 0, g: 0, b: 0 } })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(size, size, { fit: 'fill', kernel: 'lanczos3' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== size || info.height !== size) {
+      throw new Error(`unexpected decode result ${info.width}x${info.height}x${info.channels}`);
+    }
+    return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ModelError('invalid_image', `the image cannot be decoded: ${reason}`, { cause });
+  }
+}
+
+/** HWC uint8 → CHW float32 mapped linearly from [0, 255] onto pixelRange. */
+export function rgbToPixelValues(rgb: Uint8Array, size: number, spec: VisionSpec, out?: Float32Array, offset = 0): Float32Array {
+  const plane = size * size;
+  const target = out ?? new Float32Array(3 * plane);
+  const [lo, hi] = spec.pixelRange;
+  const scale = (hi - lo) / 255;
+  for (let i = 0; i < plane; i += 1) {
+    for (let c = 0; c < 3; c += 1) target[offset + c * plane + i] = (rgb[i * 3 + c] ?? 0) * scale + lo;
+  }
+  return target;
+}
