@@ -54,9 +54,10 @@ export function toModelRequest(job: JobRecord, messages: ModelMessage[]): ModelR
 }
 
 /**
- * Requests that may share one runBatch call: the runtime batches per stage, so jobs that would take
- * different paths (forced modality, step count, guidance, output format) run in separate groups.
+ * Jobs that may share one runBatch call. The runtime groups a batch per stage itself (decoder kind, step
+ * count), so every job for the loaded bundle is compatible; the key keeps a worker that serves several
+ * model versions during a rollout from mixing them.
  */
 export function batchKey(job: JobRecord): string {
-  return JSON.stringify([job.model, job.output.modalities, job.output.format, job.params.steps ?? null, job.params.guidance ?? null]);
+  return job.model;
 }

@@ -1,0 +1,85 @@
+// The worker's own settings, zod-parsed from the environment by main.ts (AWS settings come from
+// shared/config.ts). Defaults suit the GPU container; tests and `npm start` shorten the timings.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['0', '1', 'true', 'false'])
+  .transform((value) => value === '1' || value === 'true');
+
+const envSchema = z.object({
+  /** Local folder of the bundle; filled from MODEL_BUNDLE_URI at start when that is set. */
+  MODEL_BUNDLE_DIR: z.string().min(1).default('models/nexus-mini'),
+  /** s3://bucket/prefix of a bundle to fetch (and verify by sha256) before loading. */
+  MODEL_BUNDLE_URI: z.string().regex(/^s3:\/\/[^/]+\/.+/, 's3://bucket/prefix').optional(),
+  EXECUTION_PROVIDERS: z
+    .string()
+    .default('cpu')
+    .transform((value) => value.split(',').map((p) => p.trim()))
+    .pipe(z.array(z.enum(['cuda', 'cpu'])).min(1)),
+  INTRA_OP_THREADS: z.coerce.number().int().min(1).optional(),
+  WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(8),
+  WORKER_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(20),
+  WORKER_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(10),
+  WORKER_VISIBILITY_SECONDS: z.coerce.number().int().min(1).max(43_200).default(60),
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(20_000),
+  WORKER_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(500),
+  WORKER_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+  WORKER_BACKOFF_BASE_SECONDS: z.coerce.number().min(0).default(2),
+  WORKER_BACKOFF_MAX_SECONDS: z.coerce.number().min(0).default(300),
+  WORKER_DLQ_CONSUMER: bool.default(true),
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
+  HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Local configuration only: image URLs may point at loopback (and use http there). */
+  ALLOW_LOOPBACK_FETCH: bool.default(false),
+  IMAGE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  IMAGE_FETCH_MAX_BYTES: z.coerce.number().int().min(1).default(10 * 1024 * 1024),
+});
+
+export interface WorkerConfig {
+  bundleDir: string;
+  bundleUri: string | null;
+  executionProviders: ('cuda' | 'cpu')[];
+  intraOpThreads: number | undefined;
+  batchSize: number;
+  batchWindowMs: number;
+  waitSeconds: number;
+  visibilitySeconds: number;
+  heartbeatMs: number;
+  progressIntervalMs: number;
+  graceMs: number;
+  backoff: { baseSeconds: number; maxSeconds: number };
+  dlqConsumer: boolean;
+  health: { port: number; host: string };
+  allowLoopbackFetch: boolean;
+  imageFetch: { timeoutMs: number; maxBytes: number };
+}
+
+export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`invalid worker environment: ${problems}`);
+  }
+  const e = parsed.data;
+  if (e.WORKER_HEARTBEAT_MS >= e.WORKER_VISIBILITY_SECONDS * 1000) {
+    throw new Error('WORKER_HEARTBEAT_MS must be shorter than WORKER_VISIBILITY_SECONDS, or messages reappear while their jobs run');
+  }
+  return {
+    bundleDir: e.MODEL_BUNDLE_DIR,
+    bundleUri: e.MODEL_BUNDLE_URI ?? null,
+    executionProviders: e.EXECUTION_PROVIDERS,
+    intraOpThreads: e.INTRA_OP_THREADS,
+    batchSize: e.WORKER_BATCH_SIZE,
+    batchWindowMs: e.WORKER_BATCH_WINDOW_MS,
+    waitSeconds: e.WORKER_WAIT_SECONDS,
+    visibilitySeconds: e.WORKER_VISIBILITY_SECONDS,
+    heartbeatMs: e.WORKER_HEARTBEAT_MS,
+    progressIntervalMs: e.WORKER_PROGRESS_INTERVAL_MS,
+    graceMs: e.WORKER_GRACE_MS,
+    backoff: { baseSeconds: e.WORKER_BACKOFF_BASE_SECONDS, maxSeconds: e.WORKER_BACKOFF_MAX_SECONDS },
+    dlqConsumer: e.WORKER_DLQ_CONSUMER,
+    health: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
+    allowLoopbackFetch: e.ALLOW_LOOPBACK_FETCH,
+    imageFetch: { timeoutMs: e.IMAGE_FETCH_TIMEOUT_MS, maxBytes: e.IMAGE_FETCH_MAX_BYTES },
+  };
+}

@@ -1,0 +1,148 @@
+// Wires one worker from config: adapters, the image fetcher behind the SSRF guard, the bundle (fetched from
+// S3 when configured, loaded once, warmed up), the health server, the job loop and the DLQ consumer.
+// main.ts (the container entry) and `npm start` (in-process) both call this.
+import { createAwsClients, LOCAL_CREDENTIALS, type AwsClients } from '../../shared/aws/clients.js';
+import { createDynamoJobTable } from '../../shared/aws/dynamo-job-table.js';
+import { createS3ObjectStore } from '../../shared/aws/s3-object-store.js';
+import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
+import type { Config } from '../../shared/config.js';
+import { createGuardedFetch, type Connector } from '../../shared/guarded-fetch.js';
+import type { JobMessage } from '../../shared/job.js';
+import type { JobTable, MessageQueue } from '../../shared/ports.js';
+import { createSsrfGuard, type Resolver } from '../../shared/ssrf-guard.js';
+import { dnsResolver, nodeConnector } from '../../shared/ssrf-node.js';
+import type { LoadedModel, LoadModelOptions } from '../model/types.js';
+import type { WorkerConfig } from './config.js';
+import { createDlqConsumer } from './dlq-consumer.js';
+import { fetchBundle, parseBundleUri } from './fetch-bundle.js';
+import { createHealth, startHealthServer, type Health } from './health.js';
+import { IMAGE_CONTENT_TYPES, createImageFetcher } from './image-fetcher.js';
+import type { JobEventSink } from './job-events.js';
+import { parseJobMessage } from './job-message.js';
+import { warmUp } from './warm-up.js';
+import { createWorker } from './worker.js';
+
+export type Log = (event: string, fields: Record<string, unknown>) => void;
+
+export interface StartWorkerOptions {
+  config: Config;
+  worker: WorkerConfig;
+  loadModel: (bundleDir: string, options: LoadModelOptions) => Promise<LoadedModel>;
+  createEvents: (deps: { table: JobTable; clients: AwsClients; eventsQueueUrl: string }) => JobEventSink;
+  log: Log;
+  /** Tests inject these so no connection ever leaves loopback; production uses DNS and real sockets. */
+  resolver?: Resolver;
+  connector?: Connector;
+  now?: () => Date;
+}
+
+export interface RunningWorker {
+  health: Health;
+  healthPort: number;
+  modelId: string;
+  /** Resolves when the loop has stopped (after a drain). */
+  done: Promise<void>;
+  /** Stop polling, finish or release in-flight jobs within the grace period, close everything. */
+  drain(): Promise<void>;
+}
+
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const { config, worker: settings, log } = options;
+  const jobsUrl = config.queues.jobs;
+  const eventsUrl = config.queues.events;
+  if (jobsUrl === null || eventsUrl === null) throw new Error('JOBS_QUEUE_URL and EVENTS_QUEUE_URL are required');
+  const health = createHealth();
+  const server = await startHealthServer(health, settings.health);
+  const clients = createAwsClients({
+    region: config.region,
+    endpoints: config.endpoints,
+    credentials: config.endpoints ? LOCAL_CREDENTIALS : null,
+  });
+  const closeAll = async (): Promise<void> => {
+    await server.close();
+    clients.destroy();
+  };
+
+  let model: LoadedModel;
+  try {
+    if (settings.bundleUri !== null) {
+      const { bucket, prefix } = parseBundleUri(settings.bundleUri);
+      const fetched = await fetchBundle(createS3ObjectStore({ client: clients.s3, bucket }), prefix, settings.bundleDir);
+      log('bundle_fetched', { uri: settings.bundleUri, downloaded: fetched.downloaded.length, kept: fetched.kept.length });
+    }
+    const started = Date.now();
+    model = await options.loadModel(settings.bundleDir, {
+      executionProviders: settings.executionProviders,
+      verifyChecksums: true,
+      ...(settings.intraOpThreads === undefined ? {} : { intraOpThreads: settings.intraOpThreads }),
+    });
+    const warmMs = await warmUp(model);
+    log('model_loaded', { model: `${model.name}@${model.version}`, loadMs: Date.now() - started - warmMs, warmUpMs: warmMs });
+  } catch (error) {
+    health.set('failed', error instanceof Error ? error.message : String(error));
+    await closeAll();
+    throw error;
+  }
+  const modelId = `${model.name}@${model.version}`;
+  health.setModel(modelId);
+
+  const table = createDynamoJobTable({ client: clients.documents, tableName: config.table });
+  const store = createS3ObjectStore({ client: clients.s3, bucket: config.bucket });
+  const queue: MessageQueue<JobMessage> = createSqsMessageQueue({
+    client: clients.sqs,
+    queueUrl: jobsUrl,
+    parse: parseJobMessage,
+    onInvalid: (info) => log('invalid_message', { messageId: info.messageId }),
+  });
+  const events = options.createEvents({ table, clients, eventsQueueUrl: eventsUrl });
+  const guard = createSsrfGuard({ resolve: options.resolver ?? dnsResolver, allowLoopback: settings.allowLoopbackFetch });
+  const fetchImage = createImageFetcher(
+    createGuardedFetch({
+      guard,
+      connect: options.connector ?? nodeConnector,
+      timeoutMs: settings.imageFetch.timeoutMs,
+      maxBytes: settings.imageFetch.maxBytes,
+      allowedContentTypes: IMAGE_CONTENT_TYPES,
+    }),
+  );
+  const now = options.now ?? (() => new Date());
+  const loop = createWorker({
+    ...settings,
+    queue,
+    model,
+    health,
+    deps: { table, store, events, fetchImage, modelId, backoff: settings.backoff, now, log },
+  });
+  const dlqUrl = config.queues.jobsDlq;
+  const dlq =
+    settings.dlqConsumer && dlqUrl !== null
+      ? createDlqConsumer({
+          dlq: createSqsMessageQueue({ client: clients.sqs, queueUrl: dlqUrl, parse: parseJobMessage }),
+          table,
+          events,
+          now,
+          waitSeconds: settings.waitSeconds,
+          log,
+        })
+      : null;
+
+  const done = Promise.all([loop.run(), dlq?.run()]).then(() => undefined);
+  log('worker_ready', { model: modelId, healthPort: server.port, batchSize: settings.batchSize, batchWindowMs: settings.batchWindowMs });
+
+  let draining: Promise<void> | null = null;
+  return {
+    health,
+    healthPort: server.port,
+    modelId,
+    done,
+    drain() {
+      draining ??= (async () => {
+        await Promise.all([loop.drain(), dlq?.stop()]);
+        await done;
+        await model.close();
+        await closeAll();
+      })();
+      return draining;
+    },
+  };
+}
