@@ -116,6 +116,14 @@ export interface JobTable {
   /** Per-tenant webhook signing secrets (current first; the previous one stays valid during rotation). */
   getWebhookSecrets(tenant: string): Promise<string[]>;
   putWebhookSecrets(tenant: string, secrets: string[]): Promise<void>;
+
+  /** Keeps an event as delivered (its JSON) beside the job's deliveries, so a delivery can be replayed. */
+  putEvent(jobId: string, eventId: string, body: string): Promise<void>;
+  getEvent(jobId: string, eventId: string): Promise<string | null>;
+  /** Webhook endpoints that answered 410 Gone: nothing more is delivered to them for that tenant. */
+  disableWebhookEndpoint(tenant: string, url: string): Promise<void>;
+  enableWebhookEndpoint(tenant: string, url: string): Promise<void>;
+  listDisabledWebhookEndpoints(tenant: string): Promise<string[]>;
 }
 
 export type { JobProgress };

@@ -211,5 +211,46 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
     async putWebhookSecrets(tenant, secrets) {
       await client.send(new PutCommand({ TableName: tableName, Item: { pk: tenantPk(tenant), sk: 'WEBHOOK_SECRETS', secrets } }));
     },
+
+    async putEvent(jobId, eventId, body) {
+      // Same lifetime as the delivery log it explains.
+      await client.send(
+        new PutCommand({ TableName: tableName, Item: { pk: `JOB#${jobId}`, sk: `EVENT#${eventId}`, body, expires_at: nowSeconds() + deliveryTtl } }),
+      );
+    },
+
+    async getEvent(jobId, eventId) {
+      const item = await get(`JOB#${jobId}`, `EVENT#${eventId}`);
+      if (!item || num(item.expires_at) <= nowSeconds()) return null;
+      return str(item.body);
+    },
+
+    async disableWebhookEndpoint(tenant, url) {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: tenantPk(tenant), sk: 'WEBHOOK_ENDPOINTS' },
+          UpdateExpression: 'ADD disabled :url',
+          ExpressionAttributeValues: { ':url': new Set([url]) },
+        }),
+      );
+    },
+
+    async enableWebhookEndpoint(tenant, url) {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: tenantPk(tenant), sk: 'WEBHOOK_ENDPOINTS' },
+          UpdateExpression: 'DELETE disabled :url',
+          ExpressionAttributeValues: { ':url': new Set([url]) },
+        }),
+      );
+    },
+
+    async listDisabledWebhookEndpoints(tenant) {
+      const item = await get(tenantPk(tenant), 'WEBHOOK_ENDPOINTS');
+      const disabled: unknown = item?.disabled;
+      return disabled instanceof Set ? [...disabled].filter((u): u is string => typeof u === 'string').sort() : [];
+    },
   };
 }
