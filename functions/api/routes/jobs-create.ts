@@ -58,8 +58,9 @@ export const registerCreateJobRoute: RegisterRoutes = (app, deps) => {
       objects: deps.objects,
       allowLoopbackHttp: deps.settings.allowLoopbackHttp,
     });
-    // Hashes the parsed body re-serialised, so insignificant whitespace does not make a replay a conflict.
-    const bodyHash = idempotencyKey === null ? '' : await sha256Hex(await c.req.text());
+    // Hashes the validated body re-serialised (fields in schema order), so whitespace or field order does
+    // not turn a retry into a conflict.
+    const bodyHash = idempotencyKey === null ? '' : await sha256Hex(JSON.stringify(request));
     const result = await createJob(deps, { tenant, prepared, bodyHash, idempotencyKey });
 
     let job = result.job;
