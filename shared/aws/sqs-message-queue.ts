@@ -19,6 +19,11 @@ export interface SqsMessageQueueOptions<T> {
    * redrives it to the DLQ after maxReceiveCount: a poison message ends up somewhere to be looked at.
    */
   onInvalid?: (info: { messageId: string; body: string; error: unknown }) => void;
+  /**
+   * local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages (AWS does not); set for the local
+   * server so depth() means the same thing on both.
+   */
+  visibleCountIncludesInFlight?: boolean;
 }
 
 function toInt(value: string | undefined): number {
@@ -28,6 +33,7 @@ function toInt(value: string | undefined): number {
 
 export function createSqsMessageQueue<T>(options: SqsMessageQueueOptions<T>): MessageQueue<T> {
   const { client, queueUrl, parse, onInvalid } = options;
+  const inFlightInVisible = options.visibleCountIncludesInFlight ?? false;
 
   function decode(messageId: string, body: string): { ok: true; value: T } | { ok: false } {
     try {
@@ -82,9 +88,11 @@ export function createSqsMessageQueue<T>(options: SqsMessageQueueOptions<T>): Me
     async depth() {
       const reply = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
       const attributes = reply.Attributes ?? {};
+      const inFlight = toInt(attributes.ApproximateNumberOfMessagesNotVisible);
+      const visible = toInt(attributes.ApproximateNumberOfMessages);
       return {
-        visible: toInt(attributes.ApproximateNumberOfMessages),
-        inFlight: toInt(attributes.ApproximateNumberOfMessagesNotVisible),
+        visible: inFlightInVisible ? Math.max(0, visible - inFlight) : visible,
+        inFlight,
         delayed: toInt(attributes.ApproximateNumberOfMessagesDelayed),
       };
     },

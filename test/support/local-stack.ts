@@ -17,9 +17,8 @@ import { join } from 'node:path';
 import type { JobMessage } from '../../shared/job.js';
 import type { JobTable, MessageQueue, ObjectStore } from '../../shared/ports.js';
 import type { AwsClients, AwsEndpoints } from '../../shared/aws/clients.js';
-import { createDynamoJobTable } from '../../shared/aws/dynamo-job-table.js';
-import { createS3ObjectStore } from '../../shared/aws/s3-object-store.js';
-import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
+import { createPlatformAdapters } from '../../shared/aws/adapters.js';
+import { loadConfig } from '../../shared/config.js';
 import type { ProvisionedResources } from '../../shared/aws/provision.js';
 import { localAwsEnv, startLocalAws } from '../../scripts/local-aws.js';
 
@@ -62,21 +61,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   });
-  const { clients, resources } = local;
-  const queue = <T>(queueUrl: string, parse: (raw: unknown) => T): MessageQueue<T> =>
-    createSqsMessageQueue({ client: clients.sqs, queueUrl, parse });
+  const { resources } = local;
+  const env = localAwsEnv(local);
+  // Wired from the env exactly as the entry files wire themselves from theirs.
+  const adapters = createPlatformAdapters(loadConfig(env));
+  const queue = <T>(queueUrl: string, parse: (raw: unknown) => T): MessageQueue<T> => adapters.queue(queueUrl, parse);
   return {
     endpoints: local.endpoints,
-    clients,
+    clients: adapters.clients,
     resources,
-    env: localAwsEnv(local),
-    objects: createS3ObjectStore({ client: clients.s3, bucket: resources.bucket }),
+    env,
+    objects: adapters.objects,
     jobs: queue(resources.jobs.queueUrl, parseJobMessage),
     events: queue(resources.events.queueUrl, (raw: unknown) => raw),
-    table: createDynamoJobTable({ client: clients.documents, tableName: resources.table }),
+    table: adapters.table,
     queue,
     dataDir,
     async stop() {
+      adapters.destroy();
       await local.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
