@@ -1,0 +1,165 @@
+// Every error type of DESIGN §4.3 through the real app, each in the one envelope with a useful `param`.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobMessage } from '../../shared/job.js';
+import type { MessageQueue } from '../../shared/ports.js';
+import type { JobResource } from '../../functions/api/schemas/job-resource.js';
+import { pngBytes, dataUri, startApiHarness, textJob, type ApiHarness, type JsonError } from './api-harness.js';
+
+let h: ApiHarness;
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+afterAll(() => h.stop());
+
+async function expectError(res: Response, status: number, error: Partial<JsonError['error']>): Promise<JsonError> {
+  const body = (await res.json()) as JsonError;
+  expect({ status: res.status, ...body.error }).toMatchObject({ status, ...error });
+  expect(body.request_id).toMatch(/^req_[0-9A-Z]{26}$/);
+  expect(res.headers.get('request-id')).toBe(body.request_id);
+  expect(Object.keys(body).sort()).toEqual(['error', 'request_id']);
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  return body;
+}
+
+const post = (body: unknown, headers: Record<string, string> = {}) => h.call('POST', '/v1/jobs', { body, headers });
+
+describe('authentication_error (401)', () => {
+  it('missing, malformed and unknown keys', async () => {
+    await expectError(await h.call('GET', '/v1/models', { key: null }), 401, { type: 'authentication_error', code: 'missing_api_key' });
+    await expectError(await h.app.request('/v1/models', { headers: { authorization: 'Basic abc' } }), 401, { code: 'invalid_api_key' });
+    await expectError(await h.call('GET', '/v1/models', { key: 'sk_wrong' }), 401, { code: 'invalid_api_key' });
+  });
+});
+
+describe('invalid_request_error (400) with param paths', () => {
+  const image = (url: string) => ({ type: 'image_url', image_url: { url } });
+  const cases: [string, unknown, string, string][] = [
+    ['unknown top-level field', { ...textJob(), temperature: 1 }, 'temperature', 'invalid_parameter'],
+    ['unknown nested field', textJob('x', { params: { seed: 1, sede: 2 } }), 'params.sede', 'invalid_parameter'],
+    ['bad role', { model: 'nexus-mini', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].role', 'invalid_parameter'],
+    ['bad part type', { model: 'nexus-mini', messages: [{ role: 'user', content: [{ type: 'audio', audio: {} }] }] }, 'messages[0].content[0].type', 'invalid_parameter'],
+    ['text too long', { model: 'nexus-mini', messages: [{ role: 'user', content: [{ type: 'text', text: 'a'.repeat(4001) }] }] }, 'messages[0].content[0].text', 'invalid_parameter'],
+    ['lone surrogate', textJob('bad \uD800 text'), 'messages[0].content', 'invalid_parameter'],
+    ['no messages', { model: 'nexus-mini', messages: [] }, 'messages', 'invalid_parameter'],
+    ['too many messages', { model: 'nexus-mini', messages: Array.from({ length: 33 }, () => ({ role: 'user', content: 'x' })) }, 'messages', 'invalid_parameter'],
+    ['missing model', { messages: [{ role: 'user', content: 'x' }] }, 'model', 'invalid_parameter'],
+    ['unknown model', { ...textJob(), model: 'gpt-9' }, 'model', 'model_not_found'],
+    ['seed out of range', textJob('x', { params: { seed: -1 } }), 'params.seed', 'invalid_parameter'],
+    ['huge number', textJob('x', { params: { steps: 1e308 } }), 'params.steps', 'invalid_parameter'],
+    ['fractional steps', textJob('x', { params: { steps: 2.5 } }), 'params.steps', 'invalid_parameter'],
+    ['guidance out of range', textJob('x', { params: { guidance: 99 } }), 'params.guidance', 'invalid_parameter'],
+    ['bad output format', textJob('x', { output: { format: 'gif' } }), 'output.format', 'invalid_parameter'],
+    ['http webhook to a public host', textJob('x', { webhook: { url: 'http://example.com/h' } }), 'webhook.url', 'invalid_webhook_url'],
+    ['webhook with credentials', textJob('x', { webhook: { url: 'https://u:p@example.com/h' } }), 'webhook.url', 'invalid_webhook_url'],
+    ['unknown webhook event', textJob('x', { webhook: { url: 'https://example.com/h', events: ['job.exploded'] } }), 'webhook.events[0]', 'invalid_parameter'],
+    ['metadata value not a string', textJob('x', { metadata: { a: 1 } }), 'metadata.a', 'invalid_parameter'],
+    ['too many metadata keys', textJob('x', { metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), 'metadata', 'invalid_parameter'],
+    ['image URL scheme', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('ftp://x/y.png')] }] }, 'messages[0].content[0].image_url.url', 'invalid_image_url'],
+    ['not base64', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('data:image/png;base64,@@@@')] }] }, 'messages[0].content[0].image_url.url', 'invalid_data_uri'],
+    ['not a base64 data URI', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('data:image/png,abc')] }] }, 'messages[0].content[0].image_url.url', 'invalid_data_uri'],
+    ['GIF disguised as PNG', { model: 'nexus-mini', messages: [{ role: 'user', content: [image(`data:image/png;base64,${btoa('GIF89a\x01\x00\x01\x00')}`)] }] }, 'messages[0].content[0].image_url.url', 'unsupported_image_format'],
+    ['unknown upload', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('upload:upl_01JD3V9X8M4Q2W7RZK5T0B6N1C')] }] }, 'messages[0].content[0].image_url.url', 'upload_not_found'],
+    ['malformed upload reference', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('upload:../../etc')] }] }, 'messages[0].content[0].image_url.url', 'invalid_upload_reference'],
+  ];
+  it.each(cases)('%s', async (_name, body, param, code) => {
+    await expectError(await post(body), 400, { type: 'invalid_request_error', param, code });
+  });
+
+  it('an image header declaring too many pixels is refused before decoding', async () => {
+    const png = new Uint8Array(64);
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    new DataView(png.buffer).setUint32(16, 4096);
+    new DataView(png.buffer).setUint32(20, 4097);
+    const body = { model: 'nexus-mini', messages: [{ role: 'user', content: 'x' }, { role: 'user', content: [{ type: 'text', text: 'y' }, { type: 'image_url', image_url: { url: dataUri(png) } }] }] };
+    const err = await expectError(await post(body), 400, { code: 'image_too_large', param: 'messages[1].content[1].image_url.url' });
+    expect(err.error.message).toContain('4096x4097');
+  });
+
+  it('more than 4 images', async () => {
+    const url = dataUri(await pngBytes());
+    const content = Array.from({ length: 5 }, () => ({ type: 'image_url', image_url: { url } }));
+    await expectError(await post({ model: 'nexus-mini', messages: [{ role: 'user', content }] }), 400, { code: 'too_many_images', param: 'messages[0].content[4]' });
+  });
+
+  it('malformed JSON, deep nesting and a wrong content type are 4xx', async () => {
+    await expectError(await post('{"model": "nexus-mini",'), 400, { code: 'invalid_json' });
+    await expectError(await post('['.repeat(200_000) + ']'.repeat(200_000)), 400, { type: 'invalid_request_error' });
+    await expectError(await post(JSON.stringify(textJob()), { 'content-type': 'text/plain' }), 415, { code: 'unsupported_media_type' });
+    await expectError(await h.app.request('/v1/jobs', { method: 'POST', headers: { authorization: `Bearer ${h.key}` } }), 400, { type: 'invalid_request_error' });
+  });
+
+  it('a body over 8 MiB is 413', async () => {
+    await expectError(await post(JSON.stringify(textJob('x'.repeat(9 * 1024 * 1024)))), 413, { type: 'invalid_request_error', code: 'body_too_large' });
+  });
+});
+
+describe('not_found_error (404)', () => {
+  it('unknown routes use the envelope', async () => {
+    await expectError(await h.call('GET', '/v1/nothing'), 404, { type: 'not_found_error', code: 'route_not_found' });
+  });
+});
+
+describe('rate_limit_error (429)', () => {
+  it('counts per tenant in DynamoDB and sends Retry-After', async () => {
+    const limited = await startApiHarness({ rateLimitPerWindow: 3, rateWindowSeconds: 60 });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i += 1) statuses.push((await limited.call('GET', '/v1/models')).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const res = await limited.call('GET', '/v1/models');
+      await expectError(res, 429, { type: 'rate_limit_error', code: 'rate_limited' });
+      const retryAfter = Number(res.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      // Another tenant has its own budget.
+      expect((await limited.call('GET', '/v1/models', { key: limited.otherKey })).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
+describe('overloaded_error (503) and api_error (500)', () => {
+  const failingQueue = (): MessageQueue<JobMessage> => ({
+    ...h.stack.jobs,
+    send: () => Promise.reject(new Error('injected: SQS unavailable')),
+  });
+
+  it('an SQS failure after the row exists marks the row failed, releases the key and answers 503', async () => {
+    const app = h.appWith({ queue: failingQueue() });
+    const request = (a: typeof app) =>
+      a.request('/v1/jobs', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'idempotency-key': 'sqs-down' },
+        body: JSON.stringify(textJob('queue me')),
+      });
+    const res = await request(app);
+    await expectError(res, 503, { type: 'overloaded_error', code: 'queue_unavailable' });
+    expect(res.headers.get('retry-after')).toBe('1');
+    const page = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
+    expect(page.items[0]).toMatchObject({ status: 'failed', error: { type: 'api_error', retryable: true } });
+    // No half-job is visible as queued, and the released key lets the retry create a fresh job.
+    const retry = await request(h.app);
+    expect(retry.status).toBe(202);
+    const job = (await retry.json()) as JobResource;
+    expect(job.id).not.toBe(page.items[0]?.id);
+    expect(job.status).toBe('queued');
+  });
+
+  it('an S3 failure storing inputs is 503 and leaves no job row', async () => {
+    const app = h.appWith({ objects: { ...h.stack.objects, put: () => Promise.reject(new Error('injected: S3 down')) } });
+    const before = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
+    const body = { model: 'nexus-mini', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: dataUri(await pngBytes()) } }] }] };
+    const res = await app.request('/v1/jobs', { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await expectError(res, 503, { type: 'overloaded_error', code: 'storage_unavailable' });
+    const after = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
+    expect(after.items[0]?.id).toBe(before.items[0]?.id);
+  });
+
+  it('an unexpected failure is 500 api_error without internals in the message', async () => {
+    const app = h.appWith({ jobs: { ...h.stack.table, listJobs: () => Promise.reject(new Error('secret internals')) } });
+    const res = await app.request('/v1/jobs', { headers: { authorization: `Bearer ${h.key}` } });
+    const err = await expectError(res, 500, { type: 'api_error', code: 'internal_error' });
+    expect(err.error.message).toBe('internal error');
+  });
+});
