@@ -10,6 +10,7 @@ export const IMAGE_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as 
 /** Upstream answers worth another delivery later: the server is busy or broken, not the URL wrong. */
 const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 
+/** `fetch` must not filter content types itself: the status decides first (a 503 page is transient). */
 export function createImageFetcher(fetch: GuardedFetch): ImageFetcher {
   return async (url) => {
     let response;
@@ -24,9 +25,15 @@ export function createImageFetcher(fetch: GuardedFetch): ImageFetcher {
       }
       throw error;
     }
-    if (response.status >= 200 && response.status < 300) return response.body;
-    const problem = `image URL ${url} answered HTTP ${response.status}`;
-    if (TRANSIENT_STATUSES.has(response.status)) throw new Error(problem);
-    throw new InputError('invalid_image_url', problem);
+    if (response.status < 200 || response.status >= 300) {
+      const problem = `image URL ${url} answered HTTP ${response.status}`;
+      if (TRANSIENT_STATUSES.has(response.status)) throw new Error(problem);
+      throw new InputError('invalid_image_url', problem);
+    }
+    // Sniffed from the bytes: the server's Content-Type header is not evidence.
+    if (!IMAGE_CONTENT_TYPES.some((type) => type === response.sniffedType)) {
+      throw new InputError('invalid_image_url', `image URL ${url} returned ${response.sniffedType}, not a PNG, JPEG or WebP image`);
+    }
+    return response.body;
   };
 }

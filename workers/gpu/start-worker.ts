@@ -16,7 +16,7 @@ import type { WorkerConfig } from './config.js';
 import { createDlqConsumer } from './dlq-consumer.js';
 import { fetchBundle, parseBundleUri } from './fetch-bundle.js';
 import { createHealth, startHealthServer, type Health } from './health.js';
-import { IMAGE_CONTENT_TYPES, createImageFetcher } from './image-fetcher.js';
+import { createImageFetcher } from './image-fetcher.js';
 import type { JobEventSink } from './job-events.js';
 import { parseJobMessage } from './job-message.js';
 import { warmUp } from './warm-up.js';
@@ -102,7 +102,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       connect: options.connector ?? nodeConnector,
       timeoutMs: settings.imageFetch.timeoutMs,
       maxBytes: settings.imageFetch.maxBytes,
-      allowedContentTypes: IMAGE_CONTENT_TYPES,
     }),
   );
   const now = options.now ?? (() => new Date());
