@@ -23,6 +23,12 @@ const envSchema = z.object({
   DEV_API_KEY: z.string().min(16).default('sk_dev_local_0123456789abcdef'),
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Mixed into API key hashes; an SST secret in AWS. The default is for the local platform only. */
+  API_KEY_PEPPER: z.string().min(8).default('local-dev-pepper'),
+  /** Plain-http webhooks and image URLs to loopback (local platform and tests only). */
+  ALLOW_LOOPBACK_HTTP: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  /** Per-tenant API requests per minute. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
 });
 
 export interface Config {
@@ -37,6 +43,7 @@ export interface Config {
   devApiKey: string;
   dataDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  api: { keyPepper: string; allowLoopbackHttp: boolean; rateLimitPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -73,5 +80,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     devApiKey: e.DEV_API_KEY,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
+    api: { keyPepper: e.API_KEY_PEPPER, allowLoopbackHttp: e.ALLOW_LOOPBACK_HTTP, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },
   };
 }
