@@ -1,0 +1,125 @@
+// The webhook dispatcher's core: one events-queue message in, at most one delivery attempt out, every
+// attempt logged. Retries are new messages to the same queue (with `delivery.deliver_at`), so no process
+// holds state between attempts and a crash at any line only repeats an attempt.
+import type { DeliveryState, EventMessage } from '../../shared/events.js';
+import type { JobTable, MessageQueue, ObjectStore } from '../../shared/ports.js';
+import { signingSecrets } from '../../shared/webhook-secrets.js';
+import { toJobResource } from '../api/job-mapper.js';
+import { MAX_SQS_DELAY_SECONDS, retryDelaySeconds, type BackoffOptions } from './backoff.js';
+import type { WebhookSender } from './send-webhook.js';
+
+export type DispatchResult = 'delivered' | 'skipped' | 'deferred' | 'retry_scheduled' | 'gave_up' | 'disabled' | 'refused';
+
+export interface DispatcherOptions {
+  table: JobTable;
+  objects: ObjectStore;
+  /** The events queue itself: retries and hops are sent back to it. */
+  events: MessageQueue<EventMessage>;
+  send: WebhookSender;
+  backoff?: BackoffOptions;
+  /** Lifetime of output image URLs in a payload; signed at delivery, so a retry hours later still works. */
+  presignTtlSeconds?: number;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface Dispatcher {
+  handle(message: EventMessage): Promise<DispatchResult>;
+}
+
+/** One delivery (the attempts of one event to its endpoint) per event, so its id follows from the event's. */
+export const deliveryIdFor = (eventId: string): string => `dlv_${eventId.slice(eventId.indexOf('_') + 1)}`;
+
+/** The event exactly as stored and replayed: the queue message without its delivery bookkeeping. */
+export function storedEvent(message: EventMessage): string {
+  const { delivery: _delivery, ...event } = message;
+  return JSON.stringify(event);
+}
+
+const isSuccess = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
+
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { table, events } = options;
+  const now = options.now ?? (() => new Date());
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const presignTtlSeconds = options.presignTtlSeconds ?? 24 * 3600;
+
+  async function render(message: EventMessage): Promise<string> {
+    // The API's mapper renders the job resource, so a webhook's `data` is exactly what GET /v1/jobs/:id shows.
+    const data = await toJobResource({ ...message.job, messages: [] }, { objects: options.objects, presignTtlSeconds, now });
+    return JSON.stringify({ id: message.id, type: message.type, created_at: message.created_at, sequence: message.sequence, data });
+  }
+
+  return {
+    async handle(message) {
+      const state: DeliveryState = message.delivery ?? { attempt: 1, deliver_at: null, delivery_id: deliveryIdFor(message.id), replay: false };
+      const base = { event_id: message.id, type: message.type, job_id: message.job_id, delivery_id: state.delivery_id, attempt: state.attempt };
+
+      if (state.deliver_at !== null) {
+        const waitMs = Date.parse(state.deliver_at) - now().getTime();
+        if (waitMs > 1000) {
+          // Not yet: hop through the queue again (SQS delays at most 15 minutes per message).
+          await events.send({ ...message, delivery: state }, { delaySeconds: Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil(waitMs / 1000)) });
+          return 'deferred';
+        }
+        if (waitMs > 0) await sleep(waitMs);
+      }
+
+      const webhook = message.job.webhook;
+      if (webhook === null || (!state.replay && !webhook.events.includes(message.type))) return 'skipped';
+
+      if (state.attempt === 1 && !state.replay) {
+        // A re-emitted event (a worker that crashed after its final write) or a duplicate SQS delivery
+        // carries an id already delivered: deliver each event id once.
+        const earlier = await table.listDeliveries(message.job_id);
+        if (earlier.some((d) => d.eventId === message.id && isSuccess(d.status))) {
+          log({ ...base, msg: 'webhook already delivered', result: 'skipped' });
+          return 'skipped';
+        }
+        await table.putEvent(message.job_id, message.id, storedEvent(message));
+      }
+
+      const record = { jobId: message.job_id, deliveryId: state.delivery_id, eventId: message.id, eventType: message.type, attempt: state.attempt, url: webhook.url };
+      const disabled = await table.listDisabledWebhookEndpoints(message.tenant);
+      if (disabled.includes(webhook.url)) {
+        await table.putDelivery({ ...record, status: null, latencyMs: 0, errorClass: 'endpoint_disabled', at: now().toISOString() });
+        log({ ...base, msg: 'webhook endpoint disabled', result: 'disabled' });
+        return 'disabled';
+      }
+
+      const body = await render(message);
+      const secrets = await signingSecrets(table, message.tenant);
+      const outcome = await options.send({ url: webhook.url, id: message.id, body, secrets });
+      await table.putDelivery({ ...record, status: outcome.status, latencyMs: outcome.latencyMs, errorClass: outcome.errorClass, at: now().toISOString() });
+      const attemptLog = { ...base, status: outcome.status, latency_ms: outcome.latencyMs, error_class: outcome.errorClass };
+
+      if (outcome.ok) {
+        log({ ...attemptLog, msg: 'webhook delivered', result: 'delivered' });
+        return 'delivered';
+      }
+      if (outcome.errorClass === 'gone') {
+        await table.disableWebhookEndpoint(message.tenant, webhook.url);
+        log({ ...attemptLog, msg: 'webhook endpoint gone; disabled for tenant', result: 'disabled' });
+        return 'disabled';
+      }
+      if (outcome.permanent) {
+        log({ ...attemptLog, msg: 'webhook refused', result: 'refused' });
+        return 'refused';
+      }
+      const delay = retryDelaySeconds(state.attempt, outcome.retryAfterSeconds, options.backoff);
+      if (delay === null) {
+        log({ ...attemptLog, msg: 'webhook retries exhausted', result: 'gave_up' });
+        return 'gave_up';
+      }
+      const deliverAt = new Date(now().getTime() + delay * 1000).toISOString();
+      await events.send(
+        { ...message, delivery: { ...state, attempt: state.attempt + 1, deliver_at: deliverAt } },
+        { delaySeconds: Math.min(MAX_SQS_DELAY_SECONDS, Math.floor(delay)) },
+      );
+      log({ ...attemptLog, msg: 'webhook retry scheduled', result: 'retry_scheduled', deliver_at: deliverAt });
+      return 'retry_scheduled';
+    },
+  };
+}
