@@ -53,6 +53,19 @@ export interface DecoderStages {
 /** One reply holds at most this many images; afterwards <boi> is masked. */
 export const MAX_IMAGES_PER_REPLY = 1;
 
+/**
+ * Tokens a text step may not emit: <eoi> (only forced after the slots), slot and padding ids, <boi> when the
+ * request forbids images or the reply has its image, and the end of turn while a forced image is still owed.
+ */
+export function maskedTokens(manifest: Manifest, policy: ImagePolicy, imagesSoFar: number): number[] {
+  const st = manifest.special_tokens;
+  const ids = [st.eoi, st.image_pad, st.pad, st.im_start];
+  for (let k = 0; k < manifest.image_tokens; k += 1) ids.push(st.prefill + k);
+  if (policy === 'forbid' || imagesSoFar >= MAX_IMAGES_PER_REPLY) ids.push(st.boi);
+  if (policy === 'force' && imagesSoFar === 0) ids.push(st.im_end);
+  return ids;
+}
+
 type Item = { id: number } | { embed: Float32Array };
 
 interface SequenceState {
@@ -76,7 +89,6 @@ export async function decode(stages: DecoderStages, requests: readonly DecodeReq
   const embedDim = manifest.embed_dim;
   const mode = options.mode ?? 'prefill';
   const slotIds = Array.from({ length: n }, (_, k) => st.prefill + k);
-  const alwaysMasked = [st.eoi, st.image_pad, st.pad, st.im_start, ...slotIds];
 
   const seqs: SequenceState[] = requests.map((request, index) => {
     if (request.promptIds.length + n + 2 > manifest.max_positions) {
@@ -102,9 +114,7 @@ export async function decode(stages: DecoderStages, requests: readonly DecodeReq
       else s.done = 'max_tokens';
       return;
     }
-    const masked = [...alwaysMasked];
-    if (s.request.imagePolicy === 'forbid' || s.images.length >= MAX_IMAGES_PER_REPLY) masked.push(st.boi);
-    if (wantsImage) masked.push(st.im_end);
+    const masked = maskedTokens(manifest, s.request.imagePolicy, s.images.length);
     const token = sampleToken(applyProcessors(logits, [maskTokens(masked)]), s.request.sampling, s.request.rng);
     if (token !== st.boi) s.outputTokens += 1;
     if (token === st.im_end) s.done = 'end_of_turn';
