@@ -1,0 +1,41 @@
+// The Hono API as a Lambda function behind a Router (CloudFront) with a WAF per-IP rate limit. The function
+// URL only accepts CloudFront's signed requests (origin access control), so the WAF cannot be bypassed.
+import type { StageConfig } from './config.js';
+import { coreEnvironment, coreLinks, type CoreResources } from './runtime-env.js';
+
+export interface Secrets {
+  apiKeyPepper: sst.Secret;
+  webhookSigningKey: sst.Secret;
+}
+
+export function createSecrets(): Secrets {
+  return {
+    apiKeyPepper: new sst.Secret('ApiKeyPepper'),
+    webhookSigningKey: new sst.Secret('WebhookSigningKey'),
+  };
+}
+
+export function createApi(config: StageConfig, resources: CoreResources, secrets: Secrets) {
+  const router = new sst.aws.Router('Api', {
+    waf: { rateLimitPerIp: config.api.rateLimitPerIp },
+    // Lambda@Edge signs each request body for the function URL; it caps bodies at 1 MB, so larger images go
+    // through POST /v1/uploads (presigned PUT straight to S3) as the claim-check design intends.
+    protection: config.api.originProtection,
+  });
+  const api = new sst.aws.Function('ApiFunction', {
+    handler: 'functions/api/handler.handler',
+    runtime: 'nodejs22.x',
+    architecture: 'arm64',
+    memory: `${config.api.memoryMiB} MB`,
+    timeout: `${config.api.timeoutSeconds} seconds`,
+    link: [...coreLinks(resources), secrets.apiKeyPepper, secrets.webhookSigningKey],
+    environment: {
+      ...coreEnvironment(resources),
+      API_KEY_PEPPER: secrets.apiKeyPepper.value,
+      WEBHOOK_SIGNING_KEY: secrets.webhookSigningKey.value,
+      NODE_ENV: 'production',
+    },
+    url: { router: { instance: router, readTimeout: `${config.api.timeoutSeconds} seconds` } },
+  });
+  return { router, api };
+}
