@@ -9,7 +9,7 @@ export interface JobEventSink {
    * Emits `type` for `job` (the row after the change) with the given sequence. The event id is a function of
    * (job id, sequence), so emitting the same terminal event again after a crash gives the same id.
    */
-  emit(type: WorkerEventType, job: JobRecord, sequence: number): Promise<void>;
+  emit(type: WorkerEventType, job: JobRecord, sequence: number): Promise<unknown>;
   /** Reserves the next sequence for a non-terminal event (atomic counter on the job row). */
   nextSequence(job: JobRecord): Promise<number>;
 }

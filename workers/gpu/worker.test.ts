@@ -1,0 +1,174 @@
+// The worker in-process against the real API, local S3/SQS/DynamoDB and the real bundle (smoke bundle when
+// the trained one is absent): each behaviour of the job lifecycle, checked on the rows, objects and events.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobMessage, JobRecord } from '../../shared/job.js';
+import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js';
+import { bundleDir, collectEvents, eventsQueue, FINAL, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
+import type { RunningWorker } from './start-worker.js';
+import { handleDeadLetter } from './dlq-consumer.js';
+import { createEventEmitter } from '../../shared/events.js';
+
+const dir = bundleDir();
+let h: ApiHarness;
+let worker: RunningWorker | null = null;
+
+beforeAll(async () => {
+  h = await startApiHarness({ allowLoopbackHttp: true });
+});
+afterAll(async () => {
+  await worker?.drain();
+  await h.stop();
+});
+
+async function submit(body: unknown): Promise<string> {
+  const res = await h.call('POST', '/v1/jobs', { body });
+  if (res.status !== 202) throw new Error(`POST /v1/jobs answered ${res.status}: ${await res.text()}`);
+  const job: unknown = await res.json();
+  if (typeof job !== 'object' || job === null || !('id' in job) || typeof job.id !== 'string') throw new Error('no job id');
+  return job.id;
+}
+
+const row = async (id: string): Promise<JobRecord> => {
+  const job = await h.stack.table.getJob('acme', id);
+  if (job === null) throw new Error(`job ${id} missing`);
+  return job;
+};
+const finalRow = (id: string, timeoutMs = 30_000): Promise<JobRecord> =>
+  waitFor(async () => {
+    const job = await row(id);
+    return FINAL.has(job.status) ? job : undefined;
+  }, timeoutMs, `job ${id} to finish`);
+
+const message = (job: JobRecord, attempt = 1): JobMessage => ({ v: 1, job_id: job.id, tenant: job.tenant, model: 'nexus-mini', attempt });
+
+describe.skipIf(dir === null)('worker (in-process, real model)', () => {
+  beforeAll(async () => {
+    if (dir === null) return;
+    worker = await startInProcessWorker(h.stack, dir);
+    await collectEvents(eventsQueue(h.stack), 100);
+  });
+
+  it('runs a job: running → succeeded, output under its deterministic key, usage once, started + succeeded events, message gone', async () => {
+    const id = await submit(quickJob(7));
+    const job = await finalRow(id);
+    expect(job.status).toBe('succeeded');
+    expect(job.model).toMatch(/^nexus-mini@/);
+    expect(job.attempt).toBe(1);
+    expect(job.result?.images).toHaveLength(1);
+    const image = job.result?.images[0];
+    expect(image?.key).toBe(`outputs/acme/${id}/0.png`);
+    const bytes = await h.stack.objects.get(`outputs/acme/${id}/0.png`);
+    expect(bytes).not.toBeNull();
+    expect(createHash('sha256').update(bytes ?? new Uint8Array()).digest('hex')).toBe(image?.sha256);
+    expect(image?.seed).toBe(7);
+    expect(job.usage).toMatchObject({ images: 1, billable: true });
+    expect(job.usage?.computeMs).toBeGreaterThan(0);
+    const events = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === id);
+    expect(events.map((e) => e.type)).toEqual(['job.started', 'job.succeeded']);
+    expect(events[1]?.sequence).toBe(job.eventSequence);
+    expect(events[1]?.job.status).toBe('succeeded');
+    expect(await h.stack.jobs.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('runs a duplicate delivery of a finished job no second time', async () => {
+    const id = await submit(quickJob(8));
+    const first = await finalRow(id);
+    await collectEvents(eventsQueue(h.stack));
+    const before = await h.stack.table.getUsage('acme', first.completedAt?.slice(0, 10) ?? '', first.model);
+    await h.stack.jobs.send(message(first));
+    await waitFor(async () => ((await h.stack.jobs.depth()).visible + (await h.stack.jobs.depth()).inFlight === 0 ? true : undefined), 10_000, 'the duplicate to be consumed');
+    const after = await row(id);
+    expect(after).toEqual(first);
+    expect(await h.stack.table.getUsage('acme', first.completedAt?.slice(0, 10) ?? '', first.model)).toEqual(before);
+    // receiveCount 1: a plain duplicate, so the terminal event is not re-sent either.
+    expect((await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === id)).toEqual([]);
+  });
+
+  it('takes over a job left running by a crashed run (later delivery attempt), with one terminal event', async () => {
+    const id = await submit(quickJob(9, { metadata: { case: 'takeover' } }));
+    // What a crashed worker leaves: the row claimed with attempt 1. The message reappears with receiveCount 2.
+    await worker?.drain();
+    worker = null;
+    const crashed = await h.stack.table.claimRun('acme', id, 1, { startedAt: new Date().toISOString() });
+    expect(crashed?.status).toBe('running');
+    const [delivery] = await h.stack.jobs.receive({ maxMessages: 1, waitSeconds: 1, visibilitySeconds: 1 });
+    expect(delivery?.body.job_id).toBe(id);
+    worker = await startInProcessWorker(h.stack, dir ?? '');
+    const job = await finalRow(id);
+    expect(job.status).toBe('succeeded');
+    expect(job.attempt).toBe(2);
+    expect(job.startedAt).toBe(crashed?.startedAt);
+    const events = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === id);
+    expect(events.filter((e) => e.type === 'job.succeeded')).toHaveLength(1);
+  });
+
+  it('expires a job whose deadline passed while queued, without running it', async () => {
+    const id = await submit(quickJob(10));
+    await worker?.drain();
+    worker = null;
+    const job = await row(id);
+    // The deadline is the API's (queueDeadlineSeconds); move it into the past the way time would.
+    await h.stack.table.createJob({ ...job, id: `${id.slice(0, -1)}X`, deadline: new Date(Date.now() - 1000).toISOString() });
+    const expiredId = `${id.slice(0, -1)}X`;
+    await h.stack.jobs.send(message({ ...job, id: expiredId }));
+    worker = await startInProcessWorker(h.stack, dir ?? '');
+    const expired = await finalRow(expiredId);
+    expect(expired).toMatchObject({ status: 'expired', startedAt: null, result: null });
+    expect((await finalRow(id)).status).toBe('succeeded');
+    const events = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === expiredId);
+    expect(events.map((e) => e.type)).toEqual(['job.expired']);
+  });
+
+  it('fails bad input permanently (missing input object): no retry, message deleted', async () => {
+    const id = await submit(quickJob(11));
+    await finalRow(id);
+    const job = await row(id);
+    const badId = `${id.slice(0, -1)}Y`;
+    await h.stack.table.createJob({
+      ...job,
+      id: badId,
+      status: 'queued',
+      startedAt: null,
+      completedAt: null,
+      result: null,
+      usage: null,
+      attempt: undefined,
+      eventSequence: 0,
+      messages: [{ role: 'user', content: [{ type: 'image', key: `inputs/acme/${badId}/0.png`, mediaType: 'image/png', width: 8, height: 8 }, { type: 'text', text: 'make it blue' }] }],
+    });
+    await h.stack.jobs.send(message({ ...job, id: badId }));
+    const failed = await finalRow(badId);
+    expect(failed).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      error: { type: 'missing_input', message: `input object inputs/acme/${badId}/0.png does not exist`, retryable: false },
+    });
+    await waitFor(async () => ((await h.stack.jobs.depth()).inFlight === 0 ? true : undefined), 5_000, 'the message to be deleted');
+    expect(await h.stack.jobs.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('marks a dead-lettered job failed with a clear error and emits job.failed once per id', async () => {
+    const id = await submit(quickJob(12));
+    await worker?.drain();
+    worker = null;
+    const claimed = await h.stack.table.claimRun('acme', id, 5, {});
+    expect(claimed?.status).toBe('running');
+    await collectEvents(eventsQueue(h.stack));
+    const events = createEventEmitter({ table: h.stack.table, queue: eventsQueue(h.stack) });
+    const dead = { messageId: 'm', receiptHandle: 'r', receiveCount: 6, body: message(claimed ?? (await row(id))) };
+    await handleDeadLetter(dead, { table: h.stack.table, events, now: () => new Date() });
+    await handleDeadLetter(dead, { table: h.stack.table, events, now: () => new Date() });
+    const failed = await row(id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toEqual({
+      type: 'processing_failed',
+      message: 'the job could not be processed: its worker crashed or failed on every delivery (5 attempts), so it was moved to the dead-letter queue',
+      retryable: false,
+    });
+    const sent = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === id);
+    expect(sent.map((e) => e.type)).toEqual(['job.failed', 'job.failed']);
+    expect(new Set(sent.map((e) => e.id)).size).toBe(1);
+    worker = await startInProcessWorker(h.stack, dir ?? '');
+  });
+});
