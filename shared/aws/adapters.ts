@@ -27,7 +27,7 @@ export function createPlatformAdapters(config: Config): PlatformAdapters {
     queueUrl: string,
     parse: (raw: unknown) => T,
     onInvalid?: (info: { messageId: string; body: string; error: unknown }) => void,
-  ): MessageQueue<T> => createSqsMessageQueue({ client: clients.sqs, queueUrl, parse, onInvalid, visibleCountIncludesInFlight: local });
+  ): MessageQueue<T> => createSqsMessageQueue({ client: clients.sqs, queueUrl, parse, onInvalid, localServer: local });
   return {
     clients,
     objects: createS3ObjectStore({ client: clients.s3, bucket: config.bucket }),

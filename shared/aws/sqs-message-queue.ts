@@ -5,6 +5,7 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
+  type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { MessageQueue, ReceivedMessage } from '../ports.js';
@@ -20,11 +21,16 @@ export interface SqsMessageQueueOptions<T> {
    */
   onInvalid?: (info: { messageId: string; body: string; error: unknown }) => void;
   /**
-   * local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages (AWS does not); set for the local
-   * server so depth() means the same thing on both.
+   * Set for local-aws-sqs, so the adapter behaves as on AWS: its long poll only returns early once it has
+   * MaxNumberOfMessages (AWS returns as soon as one arrives), so the wait is emulated with short polls; a
+   * batch can hold one message several times (visibility 0), so batches are de-duplicated; and it counts
+   * in-flight messages in ApproximateNumberOfMessages, so depth() subtracts them.
    */
-  visibleCountIncludesInFlight?: boolean;
+  localServer?: boolean;
 }
+
+const LOCAL_POLL_MS = 50;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function toInt(value: string | undefined): number {
   const parsed = Number.parseInt(value ?? '0', 10);
@@ -33,7 +39,7 @@ function toInt(value: string | undefined): number {
 
 export function createSqsMessageQueue<T>(options: SqsMessageQueueOptions<T>): MessageQueue<T> {
   const { client, queueUrl, parse, onInvalid } = options;
-  const inFlightInVisible = options.visibleCountIncludesInFlight ?? false;
+  const local = options.localServer ?? false;
 
   function decode(messageId: string, body: string): { ok: true; value: T } | { ok: false } {
     try {
@@ -52,18 +58,35 @@ export function createSqsMessageQueue<T>(options: SqsMessageQueueOptions<T>): Me
     },
 
     async receive(receiveOptions) {
-      const reply = await client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: receiveOptions.maxMessages,
-          WaitTimeSeconds: receiveOptions.waitSeconds,
-          VisibilityTimeout: receiveOptions.visibilitySeconds,
-          // local-aws-sqs returns system attributes only for 'All'; AWS accepts it too.
-          AttributeNames: ['All'],
-        }),
-      );
+      const receiveOnce = async (waitSeconds: number) => {
+        const reply = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: receiveOptions.maxMessages,
+            WaitTimeSeconds: waitSeconds,
+            VisibilityTimeout: receiveOptions.visibilitySeconds,
+            // local-aws-sqs returns system attributes only for 'All'; AWS accepts it too.
+            AttributeNames: ['All'],
+          }),
+        );
+        return reply.Messages ?? [];
+      };
+      let messages: Message[];
+      if (local) {
+        const deadline = Date.now() + receiveOptions.waitSeconds * 1000;
+        messages = await receiveOnce(0);
+        while (messages.length === 0 && Date.now() + LOCAL_POLL_MS < deadline) {
+          await sleep(LOCAL_POLL_MS);
+          messages = await receiveOnce(0);
+        }
+      } else {
+        messages = await receiveOnce(receiveOptions.waitSeconds);
+      }
+      // The last copy of a message carries the receipt handle that is valid now.
+      const latest = new Map<string, Message>();
+      for (const message of messages) if (message.MessageId) latest.set(message.MessageId, message);
       const received: ReceivedMessage<T>[] = [];
-      for (const message of reply.Messages ?? []) {
+      for (const message of latest.values()) {
         if (!message.MessageId || !message.ReceiptHandle || message.Body === undefined) continue;
         const decoded = decode(message.MessageId, message.Body);
         if (!decoded.ok) continue;
@@ -91,7 +114,7 @@ export function createSqsMessageQueue<T>(options: SqsMessageQueueOptions<T>): Me
       const inFlight = toInt(attributes.ApproximateNumberOfMessagesNotVisible);
       const visible = toInt(attributes.ApproximateNumberOfMessages);
       return {
-        visible: inFlightInVisible ? Math.max(0, visible - inFlight) : visible,
+        visible: local ? Math.max(0, visible - inFlight) : visible,
         inFlight,
         delayed: toInt(attributes.ApproximateNumberOfMessagesDelayed),
       };

@@ -1,0 +1,124 @@
+// The SQS adapter against local-aws-sqs: bodies, receive counts, visibility, delay, depth and DLQ redrive.
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobMessage } from '../job.js';
+import type { MessageQueue } from '../ports.js';
+import { ensureQueueWithDlq, MAX_RECEIVE_COUNT } from './provision.js';
+import { createSqsMessageQueue } from './sqs-message-queue.js';
+import { parseJobMessage, startLocalStack, type LocalStack } from '../../test/support/local-stack.js';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack();
+});
+afterAll(() => stack.stop());
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const message = (n: number): JobMessage => ({ v: 1, job_id: `job_${n}`, tenant: 't', model: 'nexus-mini', attempt: 1 });
+
+let queueCounter = 0;
+/** A fresh queue (with DLQ) per test, so counts never see another test's messages. */
+async function freshQueue(onInvalid?: (info: { messageId: string; body: string; error: unknown }) => void) {
+  queueCounter += 1;
+  const urls = await ensureQueueWithDlq(stack.clients.sqs, `q${queueCounter}`);
+  const queue: MessageQueue<JobMessage> = createSqsMessageQueue({
+    client: stack.clients.sqs,
+    queueUrl: urls.queueUrl,
+    parse: parseJobMessage,
+    onInvalid,
+    localServer: true,
+  });
+  return { queue, dlq: stack.queue(urls.dlqUrl, parseJobMessage), urls };
+}
+
+describe('send / receive / delete', () => {
+  it('round-trips the body and counts deliveries', async () => {
+    const { queue } = await freshQueue();
+    await queue.send(message(1));
+    const [first] = await queue.receive({ maxMessages: 10, waitSeconds: 1, visibilitySeconds: 1 });
+    expect([first?.body, first?.receiveCount]).toEqual([message(1), 1]);
+    const [second] = await queue.receive({ maxMessages: 10, waitSeconds: 3, visibilitySeconds: 30 });
+    expect([second?.messageId, second?.receiveCount]).toEqual([first?.messageId, 2]);
+    await queue.delete(second?.receiptHandle ?? '');
+    expect(await queue.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('returns from a long poll as soon as a message arrives', async () => {
+    const { queue } = await freshQueue();
+    const started = Date.now();
+    setTimeout(() => void queue.send(message(2)), 300);
+    const got = await queue.receive({ maxMessages: 4, waitSeconds: 10, visibilitySeconds: 30 });
+    expect(got.map((m) => m.body)).toEqual([message(2)]);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('reports visible, in-flight and delayed counts', async () => {
+    const { queue } = await freshQueue();
+    await queue.send(message(1));
+    await queue.send(message(2));
+    await queue.send(message(3), { delaySeconds: 30 });
+    expect(await queue.depth()).toEqual({ visible: 2, inFlight: 0, delayed: 1 });
+    await queue.receive({ maxMessages: 1, waitSeconds: 1, visibilitySeconds: 30 });
+    expect(await queue.depth()).toEqual({ visible: 1, inFlight: 1, delayed: 1 });
+  });
+
+  it('returns nothing after a short long poll on an empty queue', async () => {
+    const { queue } = await freshQueue();
+    const started = Date.now();
+    expect(await queue.receive({ maxMessages: 10, waitSeconds: 1 })).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe('visibility and delay', () => {
+  it('keeps a message hidden while its visibility is extended', async () => {
+    const { queue } = await freshQueue();
+    await queue.send(message(1));
+    const [held] = await queue.receive({ maxMessages: 1, waitSeconds: 1, visibilitySeconds: 1 });
+    await queue.extendVisibility(held?.receiptHandle ?? '', 4);
+    await sleep(1500);
+    expect(await queue.receive({ maxMessages: 1, waitSeconds: 0 })).toEqual([]);
+    const [again] = await queue.receive({ maxMessages: 1, waitSeconds: 5 });
+    // 3, not AWS's 2: local-aws-sqs counts a visibility change as a receive (so heartbeats raise the count).
+    expect([again?.body, again?.receiveCount]).toEqual([message(1), 3]);
+  });
+
+  it('holds a delayed message back until its delay has passed', async () => {
+    const { queue } = await freshQueue();
+    const sent = Date.now();
+    await queue.send(message(7), { delaySeconds: 2 });
+    expect(await queue.receive({ maxMessages: 1, waitSeconds: 0 })).toEqual([]);
+    const [late] = await queue.receive({ maxMessages: 1, waitSeconds: 5 });
+    expect(late?.body).toEqual(message(7));
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(1900);
+  });
+});
+
+describe('dead-letter queue', () => {
+  it(`moves a message to the DLQ after ${MAX_RECEIVE_COUNT} receives`, async () => {
+    const { queue, dlq } = await freshQueue();
+    await queue.send(message(9));
+    const counts: number[] = [];
+    for (let i = 0; i < MAX_RECEIVE_COUNT + 2; i += 1) {
+      const got = await queue.receive({ maxMessages: 1, waitSeconds: 0, visibilitySeconds: 0 });
+      counts.push(...got.map((m) => m.receiveCount));
+    }
+    expect(counts).toEqual([1, 2, 3, 4, 5]);
+    const [dead] = await dlq.receive({ maxMessages: 1, waitSeconds: 1 });
+    expect(dead?.body).toEqual(message(9));
+  });
+
+  it('skips a body that does not parse, reports it, and lets it reach the DLQ', async () => {
+    const invalid: string[] = [];
+    const { queue, dlq, urls } = await freshQueue((info) => invalid.push(info.body));
+    await stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: urls.queueUrl, MessageBody: '{"v":2}' }));
+    await stack.clients.sqs.send(new SendMessageCommand({ QueueUrl: urls.queueUrl, MessageBody: 'not json' }));
+    for (let i = 0; i < MAX_RECEIVE_COUNT + 1; i += 1) {
+      expect(await queue.receive({ maxMessages: 10, waitSeconds: 0, visibilitySeconds: 0 })).toEqual([]);
+    }
+    expect(invalid.slice(0, 2).sort()).toEqual(['not json', '{"v":2}']);
+    expect(await dlq.depth()).toEqual({ visible: 2, inFlight: 0, delayed: 0 });
+    const dead = await stack.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: urls.dlqUrl, MaxNumberOfMessages: 10 }));
+    expect((dead.Messages ?? []).map((m) => m.Body).sort()).toEqual(['not json', '{"v":2}']);
+  });
+});
