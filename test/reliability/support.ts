@@ -85,8 +85,8 @@ export interface ChildWorker {
   output: string[];
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves once the worker logged worker_ready. */
-  ready: Promise<void>;
+  /** Resolves with the health port once the worker logged worker_ready. */
+  ready: Promise<number>;
 }
 
 /** A real worker process: `tsx workers/gpu/main.ts`, configured only through its environment. */
@@ -97,12 +97,13 @@ export function spawnWorker(stack: LocalStack, dir: string, env: Record<string, 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((done) => (markReady = done));
+  let markReady: (port: number) => void = () => undefined;
+  const ready = new Promise<number>((done) => (markReady = done));
   const collect = (chunk: Buffer): void => {
     const text = chunk.toString();
     output.push(text);
-    if (text.includes('"worker_ready"')) markReady();
+    const match = /"event":"worker_ready".*?"healthPort":(\d+)/.exec(text);
+    if (match?.[1] !== undefined) markReady(Number(match[1]));
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
@@ -110,6 +111,16 @@ export function spawnWorker(stack: LocalStack, dir: string, env: Record<string, 
     child.once('exit', (code, signal) => done({ code, signal })),
   );
   return { process: child, output, exited, ready };
+}
+
+/** The worker's health state over its HTTP port (null when it does not answer). */
+export async function healthState(port: number): Promise<string | null> {
+  try {
+    const body: unknown = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+    return typeof body === 'object' && body !== null && 'status' in body && typeof body.status === 'string' ? body.status : null;
+  } catch {
+    return null;
+  }
 }
 
 export function eventsQueue(stack: LocalStack): MessageQueue<EventMessage> {

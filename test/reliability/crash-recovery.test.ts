@@ -1,0 +1,110 @@
+// Real worker processes (tsx workers/gpu/main.ts) SIGKILLed mid-job, again and again, while they work
+// through jobs submitted via the real API: every job ends in exactly one final state, none is lost, and
+// each has exactly one terminal event id on the events queue. RELIABILITY_JOBS sets N (default 200).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventMessage } from '../../shared/events.js';
+import type { JobRecord } from '../../shared/job.js';
+import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
+import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, quickJob, sleep, spawnWorker, waitFor, type ChildWorker } from './support.js';
+
+const dir = bundleDir();
+const JOBS = Number(process.env.RELIABILITY_JOBS ?? 200);
+const WORKERS = 2;
+const TERMINAL = new Set(['job.succeeded', 'job.failed', 'job.canceled', 'job.expired']);
+
+let h: ApiHarness;
+const workers: ChildWorker[] = [];
+
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+afterAll(async () => {
+  for (const w of workers) if (w.process.exitCode === null && w.process.signalCode === null) w.process.kill('SIGKILL');
+  await h.stop();
+});
+
+async function submit(seed: number): Promise<string> {
+  const res = await h.call('POST', '/v1/jobs', { body: quickJob(seed) });
+  const body: unknown = await res.json();
+  if (res.status !== 202 || typeof body !== 'object' || body === null || !('id' in body) || typeof body.id !== 'string') {
+    throw new Error(`submit failed: ${res.status}`);
+  }
+  return body.id;
+}
+
+async function statuses(ids: string[]): Promise<JobRecord[]> {
+  const rows = await Promise.all(ids.map((id) => h.stack.table.getJob('acme', id)));
+  return rows.filter((r): r is JobRecord => r !== null);
+}
+
+describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
+  it('ends every job in exactly one final state with exactly one terminal event id', { timeout: 300_000 }, async () => {
+    const bundle = dir ?? '';
+    const ids: string[] = [];
+    for (let i = 0; i < JOBS; i += 1) ids.push(await submit(1000 + i));
+    for (let i = 0; i < WORKERS; i += 1) workers.push(spawnWorker(h.stack, bundle));
+
+    const ports = await Promise.all(workers.map((w) => w.ready));
+
+    // Every 0.5–1.5 s, SIGKILL a worker the moment its health says busy (mid-job) and start a fresh one,
+    // until 90% of the jobs are final.
+    let kills = 0;
+    let killedMidJob = 0;
+    for (;;) {
+      await sleep(500 + Math.floor(Math.random() * 1000));
+      const rows = await statuses(ids);
+      const done = rows.filter((r) => FINAL.has(r.status)).length;
+      if (done >= JOBS * 0.9) break;
+      const index = kills % WORKERS;
+      const victim = workers[index];
+      const port = ports[index];
+      if (victim === undefined || port === undefined) break;
+      const busy = await waitFor(async () => ((await healthState(port)) === 'busy' ? true : undefined), 3_000, 'a busy worker').catch(() => false);
+      if (busy) killedMidJob += 1;
+      victim.process.kill('SIGKILL');
+      await victim.exited;
+      kills += 1;
+      const fresh = spawnWorker(h.stack, bundle);
+      workers[index] = fresh;
+      ports[index] = await fresh.ready;
+    }
+
+    const rows = await waitFor(
+      async () => {
+        const all = await statuses(ids);
+        return all.length === JOBS && all.every((r) => FINAL.has(r.status)) ? all : undefined;
+      },
+      120_000,
+      'every job to reach a final state',
+    );
+    // Stop the survivors cleanly: SIGTERM drains and exits 0.
+    for (const w of workers) w.process.kill('SIGTERM');
+    const exits = await Promise.all(workers.map((w) => w.exited));
+    expect(exits.map((e) => e.code)).toEqual(workers.map(() => 0));
+
+    const events = await collectEvents(eventsQueue(h.stack), 1000);
+    const byJob = new Map<string, EventMessage[]>();
+    for (const event of events) byJob.set(event.job_id, [...(byJob.get(event.job_id) ?? []), event]);
+
+    const problems: string[] = [];
+    for (const job of rows) {
+      const terminal = (byJob.get(job.id) ?? []).filter((e) => TERMINAL.has(e.type));
+      const ids = new Set(terminal.map((e) => e.id));
+      const types = new Set<string>(terminal.map((e) => e.type));
+      if (ids.size !== 1) problems.push(`${job.id}: ${ids.size} terminal event ids`);
+      if (types.size !== 1 || !types.has(`job.${job.status}`)) problems.push(`${job.id}: status ${job.status}, terminal events ${[...types].join(',')}`);
+    }
+    const counts = rows.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+    console.log(JSON.stringify({ jobs: JOBS, kills, killed_mid_job: killedMidJob, statuses: counts, events: events.length }));
+    expect(problems).toEqual([]);
+    expect(kills).toBeGreaterThanOrEqual(3);
+    expect(killedMidJob).toBeGreaterThanOrEqual(3);
+    // Nothing is left in flight: every message was deleted (or dead-lettered and its job failed).
+    expect(await h.stack.jobs.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    // Usage was counted once per succeeded job, by the winner of its final write.
+    const succeeded = rows.filter((r) => r.status === 'succeeded');
+    const day = new Date().toISOString().slice(0, 10);
+    const usage = await h.stack.table.getUsage('acme', day, succeeded[0]?.model ?? '');
+    expect(usage?.jobs).toBe(succeeded.length);
+  });
+});
