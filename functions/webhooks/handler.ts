@@ -1,0 +1,51 @@
+// AWS Lambda entry: an SQS event source on the events queue with ReportBatchItemFailures, so one failed
+// message is retried without redelivering the whole batch.
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createAwsClients } from '../../shared/aws/clients.js';
+import { createDynamoJobTable } from '../../shared/aws/dynamo-job-table.js';
+import { createS3ObjectStore } from '../../shared/aws/s3-object-store.js';
+import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
+import { loadConfig } from '../../shared/config.js';
+import { parseEventMessage } from '../../shared/events.js';
+import { createDispatcher, type Dispatcher } from './dispatcher.js';
+import { createNodeWebhookSender } from './node-sender.js';
+
+export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+export function createSqsHandler(dispatcher: Dispatcher, log: (entry: Record<string, unknown>) => void = (e) => console.log(JSON.stringify(e))): SqsHandler {
+  return async (event) => {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          await dispatcher.handle(parseEventMessage(JSON.parse(record.body)));
+        } catch (error) {
+          log({ level: 'error', msg: 'event handling failed; SQS will redeliver', message_id: record.messageId, error: String(error) });
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      }),
+    );
+    return { batchItemFailures: failures };
+  };
+}
+
+let cached: SqsHandler | null = null;
+
+function build(): SqsHandler {
+  const config = loadConfig();
+  const eventsUrl = config.queues.events;
+  if (eventsUrl === null) throw new Error('EVENTS_QUEUE_URL is required');
+  const clients = createAwsClients({ region: config.region, endpoints: config.endpoints });
+  const dispatcher = createDispatcher({
+    table: createDynamoJobTable({ client: clients.documents, tableName: config.table }),
+    objects: createS3ObjectStore({ client: clients.s3, bucket: config.bucket }),
+    events: createSqsMessageQueue({ client: clients.sqs, queueUrl: eventsUrl, parse: parseEventMessage }),
+    send: createNodeWebhookSender({ allowLoopbackWebhooks: config.api.allowLoopbackHttp }),
+  });
+  return createSqsHandler(dispatcher);
+}
+
+export const handler: SqsHandler = (event) => {
+  cached ??= build();
+  return cached(event);
+};

@@ -1,0 +1,74 @@
+// The dispatcher as a Node loop (`npm start`, containers): long-polls the events queue and handles each
+// message; a message is deleted only once handled, so a crash or an error leaves it for redelivery (and,
+// after maxReceiveCount, the events DLQ).
+import type { EventMessage } from '../../shared/events.js';
+import type { MessageQueue } from '../../shared/ports.js';
+import { createDispatcher, type DispatcherOptions } from './dispatcher.js';
+import { createNodeWebhookSender } from './node-sender.js';
+import type { WebhookSender } from './send-webhook.js';
+
+export interface StartDispatcherOptions extends Omit<DispatcherOptions, 'send' | 'events'> {
+  events: MessageQueue<EventMessage>;
+  allowLoopbackWebhooks: boolean;
+  /** Defaults to the Node sender (real DNS, pinned connections). */
+  send?: WebhookSender;
+  /** Messages per receive (SQS allows up to 10); handled concurrently. */
+  batchSize?: number;
+  /** Long-poll wait; also bounds how long stop() waits for an idle poll. */
+  waitSeconds?: number;
+  /** Must exceed the 15 s delivery timeout plus the bookkeeping around it. */
+  visibilitySeconds?: number;
+}
+
+export interface RunningDispatcher {
+  /** Stops polling and resolves once in-flight messages are handled. */
+  stop(): Promise<void>;
+  /** Messages handled so far, by result (for logs and tests). */
+  readonly handled: Readonly<Record<string, number>>;
+}
+
+export function startDispatcher(options: StartDispatcherOptions): RunningDispatcher {
+  const send = options.send ?? createNodeWebhookSender({ allowLoopbackWebhooks: options.allowLoopbackWebhooks });
+  const dispatcher = createDispatcher({ ...options, send });
+  const log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const handled: Record<string, number> = {};
+  let running = true;
+
+  async function loop(): Promise<void> {
+    while (running) {
+      let messages;
+      try {
+        messages = await options.events.receive({
+          maxMessages: options.batchSize ?? 10,
+          waitSeconds: options.waitSeconds ?? 20,
+          visibilitySeconds: options.visibilitySeconds ?? 60,
+        });
+      } catch (error) {
+        log({ level: 'error', msg: 'events receive failed', error: String(error) });
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        continue;
+      }
+      await Promise.all(
+        messages.map(async (message) => {
+          try {
+            const result = await dispatcher.handle(message.body);
+            handled[result] = (handled[result] ?? 0) + 1;
+            await options.events.delete(message.receiptHandle);
+          } catch (error) {
+            handled.error = (handled.error ?? 0) + 1;
+            log({ level: 'error', msg: 'event handling failed; left for redelivery', event_id: message.body.id, error: String(error) });
+          }
+        }),
+      );
+    }
+  }
+
+  const done = loop();
+  return {
+    handled,
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
