@@ -1,0 +1,134 @@
+"""nexus-mini trainer: encoder -> transformers (prefilled + teacher-forced ablation) -> generation decoder ->
+editing decoder. Reproducible from --seed, resumable (rerun with the same --out), --smoke for CI.
+
+  python3 models/training/train.py --data .cache/world/train --preset cpu --out models/training/runs/cpu
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from ar_batches import build_arrays, to_device  # noqa: E402
+from checkpoint import RunState  # noqa: E402
+from data import load_any, special_ids  # noqa: E402
+from train_ar import predict_prefilled, train_transformers  # noqa: E402
+from train_decoders import edit_records, train_edit_decoder, train_gen_decoder  # noqa: E402
+from train_encoder import embed_images, pretrain_encoder  # noqa: E402
+
+BASE = {"seed": 0, "dim": 128, "enc_width": 48, "layers": 4, "heads": 4, "max_positions": 512,
+        "dec_width": 160, "dec_depth": 5, "dec_heads": 5, "p_drop": 0.1, "clean_per_task": 500,
+        "enc_lr": 1e-3, "ar_lr": 5e-4, "dec_lr": 3e-4, "enc_batch": 128, "ar_batch": 64, "dec_batch": 64}
+PRESETS = {
+    # CI: tiny dims, a few steps, to prove the whole pipeline (and the export) cannot rot.
+    "smoke": {**BASE, "dim": 32, "enc_width": 8, "layers": 2, "heads": 2, "dec_width": 32, "dec_depth": 1,
+              "dec_heads": 2, "clean_per_task": 20, "enc_batch": 16, "ar_batch": 8, "dec_batch": 8,
+              "enc_steps": 6, "ar_steps": 12, "gen_steps": 6, "edit_steps": 6,
+              "enc_seconds": 60, "ar_seconds": 60, "gen_seconds": 60, "edit_seconds": 60},
+    # This 2-core machine, ~60 minutes in all.
+    "cpu": {**BASE, "enc_steps": 600, "ar_steps": 1500, "gen_steps": 2500, "edit_steps": 800,
+            "enc_seconds": 300, "ar_seconds": 1000, "gen_seconds": 1500, "edit_seconds": 500},
+    # One GPU for ~8 minutes: same bundle dims (the 30 MB limit holds), far more steps and bigger batches.
+    "gpu": {**BASE, "enc_batch": 256, "ar_batch": 128, "dec_batch": 128,
+            "enc_steps": 4000, "ar_steps": 6000, "gen_steps": 12000, "edit_steps": 5000,
+            "enc_seconds": 45, "ar_seconds": 120, "gen_seconds": 150, "edit_seconds": 75},
+}
+
+
+def pick_device(name):
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    dev = torch.device(name)
+    if dev.type == "cpu":
+        torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
+    else:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    return dev
+
+
+def dataset_root(path):
+    """The folder holding tokenizer.json / world.json next to a dataset dir or a packed prefix."""
+    return path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+
+
+def subset(images, records, limit):
+    """The first `limit` records and only the images they use (renumbered)."""
+    records = records[:limit]
+    used = sorted({g for r in records for g in r["image_ids"]})
+    remap = {g: i for i, g in enumerate(used)}
+    for r in records:
+        r["image_ids"] = [remap[g] for g in r["image_ids"]]
+    return images[used], records
+
+
+def run(args):
+    cfg = dict(PRESETS[args.preset])
+    cfg["seed"] = args.seed
+    for kv in args.set or []:
+        k, v = kv.split("=", 1)
+        cfg[k] = type(BASE.get(k, PRESETS[args.preset].get(k, 0.0)))(v)
+    device = pick_device(args.device)
+    torch.manual_seed(cfg["seed"])
+    np.random.seed(cfg["seed"])
+    os.makedirs(args.out, exist_ok=True)
+    state = RunState(args.out)
+    t0 = time.time()
+    images, records = load_any(args.data)
+    if args.limit:
+        images, records = subset(images, records, args.limit)
+    root = dataset_root(args.data)
+    special, vocab_size, _ = special_ids(os.path.join(root, "tokenizer.json"), 16)
+    cfg.update({"vocab_size": vocab_size, "special": special, "device": str(device), "preset": args.preset,
+                "data": args.data, "records": len(records), "images": int(len(images))})
+    with open(os.path.join(args.out, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(cfg, f, indent=1)
+    for name in ("tokenizer.json", "world.json"):
+        if os.path.exists(os.path.join(root, name)):
+            shutil.copy(os.path.join(root, name), os.path.join(args.out, name))
+    print(f"data: {len(records)} records, {len(images)} images, vocab {vocab_size}, {time.time() - t0:.1f}s", flush=True)
+
+    enc = pretrain_encoder(cfg, state, images, records, device)
+    for p in enc.parameters():
+        p.requires_grad_(False)
+    table = embed_images(enc, images, device).reshape(-1, cfg["dim"])
+    arrays = to_device(build_arrays(records, 16, special["pad"]), device)
+    ar = train_transformers(cfg, state, records, arrays, table, vocab_size, device)
+    gen_dec = train_gen_decoder(cfg, state, images, table.reshape(len(images), 16, -1), device)
+    eidx = torch.from_numpy(edit_records(records)).to(device)
+    predicted = predict_prefilled(ar["prefill"], arrays, eidx, table, device)
+    edit_dec = train_edit_decoder(cfg, state, images, records, table.reshape(len(images), 16, -1), predicted, gen_dec, device)
+    state.finish("total", {"seconds": round(time.time() - t0, 1)})
+    print(json.dumps({"out": args.out, "seconds": round(time.time() - t0, 1)}), flush=True)
+    return cfg, enc, ar, gen_dec, edit_dec
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True, help="dataset folder or packed prefix (.npz + .json.gz)")
+    ap.add_argument("--out", help="run folder (checkpoints, state.json); rerun to resume")
+    ap.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
+    ap.add_argument("--smoke", action="store_true", help="tiny dims, few steps, temp output dir")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N records")
+    ap.add_argument("--set", action="append", help="override a config value, key=value")
+    args = ap.parse_args(argv)
+    if args.smoke:
+        args.preset = "smoke"
+        args.out = args.out or tempfile.mkdtemp(prefix="nexus-smoke-")
+        args.limit = args.limit or 300
+    if not args.out:
+        ap.error("--out is required (except with --smoke)")
+    return run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Stage 2: the autoregressive transformer, prefilled (the recipe) and teacher-forced (the ablation), trained in
+lockstep on the very same batches from the same initial weights, in three sub-stages: understanding +
+generation, then + editing (everything), then a short low-LR pass over a small balanced clean subset."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ar_batches import assemble, masks, take
+from checkpoint import StageLoop, load_weights, save_weights
+from train_encoder import autocast
+from transformer import ARTransformer
+
+VARIANTS = ("prefill", "teacher")
+
+
+def make_transformer(cfg, vocab_size):
+    return ARTransformer(vocab_size, cfg["dim"], cfg["layers"], cfg["heads"], cfg["max_positions"], cfg["dim"])
+
+
+def ar_losses(model, batch, table, teacher_forcing, device):
+    attn, pos = masks(batch)
+    with autocast(device):
+        x = assemble(model, batch, table, teacher_forcing)
+        logits, pred, _ = model(x, attn, pos, model.empty_past(x.shape[0], device))
+    ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1), ignore_index=-100)
+    m = batch["img_tgt"] >= 0
+    p = pred.float()[m]
+    g = table[batch["img_tgt"][m]]
+    mse = F.mse_loss(p, g)
+    cos = F.cosine_similarity(p, g, dim=-1).mean()
+    return ce + 0.5 * mse + 0.5 * (1 - cos), ce, mse, cos
+
+
+def sub_stage_pools(records, cfg, seed):
+    tasks = np.array([r["task"] for r in records])
+    everything = np.arange(len(records))
+    und_gen = everything[np.isin(tasks, ["understanding", "generation"])]
+    rng = np.random.default_rng(seed)
+    clean = np.concatenate([rng.permutation(everything[tasks == t])[: cfg["clean_per_task"]] for t in np.unique(tasks)])
+    return [("und_gen", und_gen, 0.4, 1.0), ("all", everything, 0.45, 1.0), ("clean", clean, 0.15, 0.2)]
+
+
+def train_transformers(cfg, state, records, arrays, table, vocab_size, device):
+    models = {}
+    for v in VARIANTS:
+        torch.manual_seed(cfg["seed"] + 2)  # same initial weights for both variants
+        models[v] = make_transformer(cfg, vocab_size).to(device)
+    if state.done("transformer"):
+        return {v: load_weights(m, state.ckpt(f"transformer_{v}.npz")).to(device).eval() for v, m in models.items()}
+    info = {}
+    for name, pool, share, lr_scale in sub_stage_pools(records, cfg, cfg["seed"]):
+        key = f"transformer.{name}"
+        if state.done(key):
+            for v, m in models.items():
+                load_weights(m, state.ckpt(f"transformer_{v}.{name}.npz"))
+            continue
+        opts = [torch.optim.AdamW(models[v].parameters(), lr=cfg["ar_lr"], weight_decay=0.01) for v in VARIANTS]
+        lr = cfg["ar_lr"] * lr_scale
+        loop = StageLoop(key, state, int(cfg["ar_steps"] * share), cfg["ar_seconds"] * share,
+                         [models[v] for v in VARIANTS], opts, lr, warmup=50 if lr_scale == 1.0 else 1)
+        gen = torch.Generator().manual_seed(cfg["seed"] + 3 + len(info))
+        pool_t = torch.from_numpy(pool)
+        for _ in loop:
+            idx = pool_t[torch.randint(0, len(pool), (cfg["ar_batch"],), generator=gen)].to(device)
+            batch = take(arrays, idx)
+            logs = {}
+            for v, opt in zip(VARIANTS, opts):
+                loss, ce, mse, cos = ar_losses(models[v], batch, table, v == "teacher", device)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(models[v].parameters(), 1.0)
+                opt.step()
+                logs.update({f"{v}_ce": ce.item(), f"{v}_mse": mse.item(), f"{v}_cos": cos.item()})
+            loop.log(**logs)
+        info[name] = loop.close()
+        for v, m in models.items():
+            save_weights(m, state.ckpt(f"transformer_{v}.{name}.npz"))
+        state.finish(key, info[name])
+    for v, m in models.items():
+        save_weights(m, state.ckpt(f"transformer_{v}.npz"))
+    state.finish("transformer", info)
+    return {v: m.eval() for v, m in models.items()}
+
+
+@torch.no_grad()
+def predict_prefilled(model, arrays, idx, table, device, batch=256):
+    """One pass over each whole record with prefill rows in the output slots -> predicted embeddings [n,N,D] at
+    the final reply's output span (hidden state at <boi> .. slot N-2). Records without one give zeros."""
+    n_tok = 16
+    outs = []
+    for i in range(0, len(idx), batch):
+        b = take(arrays, idx[i:i + batch])
+        attn, pos = masks(b)
+        x = assemble(model, b, table, False)
+        _, pred, _ = model(x, attn, pos, model.empty_past(x.shape[0], device))
+        start = b["out_start"].clamp(min=1)
+        gather = (start[:, None] - 1 + torch.arange(n_tok, device=device)[None]).clamp(max=pred.shape[1] - 1)
+        outs.append(torch.gather(pred.float(), 1, gather[..., None].expand(-1, -1, pred.shape[-1])))
+    return torch.cat(outs)
