@@ -1,0 +1,202 @@
+// npm run bench:worker — the worker on the local platform (real API in-process, s3rver, local-aws-sqs,
+// dynalite, the real bundle): jobs/s at 1 and 8 concurrent jobs with micro-batching on (B=8) and off
+// (B=1), and the platform overhead per job = end-to-end (API submit → terminal event read off the events
+// queue) minus model time (the job's compute_ms), median and p95 at concurrency 1.
+// The last line printed is one JSON object. BENCH_SECONDS (per throughput run), BENCH_OVERHEAD_JOBS,
+// BENCH_THREADS and BENCH_STEPS tune it.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createApp } from '../functions/api/app.js';
+import { seedApiKey } from '../functions/api/auth-keys.js';
+import { staticCatalog } from '../functions/api/deps.js';
+import { loadConfig } from '../shared/config.js';
+import { createEventEmitter, parseEventMessage, type EventMessage } from '../shared/events.js';
+import { createSqsMessageQueue } from '../shared/aws/sqs-message-queue.js';
+import { startLocalStack, type LocalStack } from '../test/support/local-stack.js';
+import { loadWorkerConfig } from '../workers/gpu/config.js';
+import { startWorker, type RunningWorker } from '../workers/gpu/start-worker.js';
+import { loadModel } from '../workers/model/index.js';
+import type { LoadedModel } from '../workers/model/types.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
+const OVERHEAD_JOBS = Number(process.env.BENCH_OVERHEAD_JOBS ?? 40);
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+const STEPS = Number(process.env.BENCH_STEPS ?? 8);
+const TERMINAL = new Set(['job.succeeded', 'job.failed', 'job.canceled', 'job.expired']);
+const PEPPER = 'bench-pepper';
+const KEY = 'sk_bench_0123456789abcdef';
+
+const bundle = [join(ROOT, 'models/nexus-mini'), join(ROOT, '.cache/smoke-bundle')].find((d) => existsSync(join(d, 'manifest.json')));
+if (bundle === undefined) {
+  console.error('no model bundle: neither models/nexus-mini/ nor .cache/smoke-bundle/ has a manifest.json');
+  process.exit(1);
+}
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+};
+const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+interface Finished {
+  event: EventMessage;
+  at: number;
+}
+
+/** Reads terminal events off the events queue and resolves the waiter of each job. */
+function watchEvents(stack: LocalStack): { wait(jobId: string): Promise<Finished>; stop(): void } {
+  const queue = createSqsMessageQueue({ client: stack.clients.sqs, queueUrl: stack.resources.events.queueUrl, parse: parseEventMessage });
+  const waiters = new Map<string, (f: Finished) => void>();
+  const early = new Map<string, Finished>();
+  let running = true;
+  void (async () => {
+    while (running) {
+      const batch = await queue.receive({ maxMessages: 10, waitSeconds: 1, visibilitySeconds: 30 }).catch(() => []);
+      const at = performance.now();
+      await Promise.all(batch.map((m) => queue.delete(m.receiptHandle).catch(() => undefined)));
+      for (const message of batch) {
+        if (!TERMINAL.has(message.body.type)) continue;
+        const finished = { event: message.body, at };
+        const waiter = waiters.get(message.body.job_id);
+        if (waiter) waiter(finished);
+        else early.set(message.body.job_id, finished);
+      }
+    }
+  })();
+  return {
+    wait(jobId) {
+      const done = early.get(jobId);
+      if (done) return Promise.resolve(done);
+      return new Promise((resolveWait) => waiters.set(jobId, resolveWait));
+    },
+    stop() {
+      running = false;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const stack = await startLocalStack();
+  await seedApiKey(stack.table, KEY, 'bench', PEPPER);
+  const app = createApp({
+    jobs: stack.table,
+    objects: stack.objects,
+    queue: stack.jobs,
+    models: staticCatalog([{ name: 'nexus-mini', version: '1.0.0', capabilities: ['understand', 'generate', 'edit'] }]),
+    settings: { apiKeyPepper: PEPPER, rateLimitPerWindow: 1_000_000 },
+  });
+  const model = await loadModel(bundle ?? '', { executionProviders: ['cpu'], intraOpThreads: THREADS });
+  const borrowed: LoadedModel = {
+    name: model.name,
+    version: model.version,
+    run: (r, o) => model.run(r, o),
+    runBatch: (r, o) => model.runBatch(r, o),
+    close: async () => undefined,
+  };
+  const events = watchEvents(stack);
+  let seed = 0;
+
+  async function startBenchWorker(batchSize: number): Promise<RunningWorker> {
+    return startWorker({
+      config: loadConfig(stack.env),
+      worker: loadWorkerConfig({
+        MODEL_BUNDLE_DIR: bundle,
+        WORKER_BATCH_SIZE: String(batchSize),
+        WORKER_BATCH_WINDOW_MS: '10',
+        WORKER_WAIT_SECONDS: '1',
+        WORKER_PROGRESS_INTERVAL_MS: '1000',
+        WORKER_DLQ_CONSUMER: 'false',
+        HEALTH_PORT: '0',
+      }),
+      loadModel: async () => borrowed,
+      createEvents: ({ table, clients, eventsQueueUrl }) =>
+        createEventEmitter({ table, queue: createSqsMessageQueue({ client: clients.sqs, queueUrl: eventsQueueUrl, parse: parseEventMessage }) }),
+      log: () => undefined,
+    });
+  }
+
+  /** One job through the whole platform; returns end-to-end and model ms. */
+  async function oneJob(): Promise<{ e2eMs: number; modelMs: number }> {
+    seed += 1;
+    const started = performance.now();
+    const res = await app.request('/v1/jobs', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'nexus-mini',
+        messages: [{ role: 'user', content: 'Generate an image according to the following description: a blue square at the top left' }],
+        output: { modalities: ['image'], format: 'png', n: 1 },
+        params: { seed, steps: STEPS, max_tokens: 8 },
+      }),
+    });
+    const body: unknown = await res.json();
+    if (res.status !== 202 || typeof body !== 'object' || body === null || !('id' in body) || typeof body.id !== 'string') {
+      throw new Error(`submit failed: ${res.status} ${JSON.stringify(body)}`);
+    }
+    const finished = await events.wait(body.id);
+    if (finished.event.type !== 'job.succeeded') throw new Error(`job ${body.id} ended ${finished.event.type}: ${JSON.stringify(finished.event.job.error)}`);
+    return { e2eMs: finished.at - started, modelMs: finished.event.job.usage?.computeMs ?? 0 };
+  }
+
+  async function throughput(batchSize: number, concurrency: number): Promise<number> {
+    const worker = await startBenchWorker(batchSize);
+    await Promise.all(Array.from({ length: concurrency }, () => oneJob())); // warm the path
+    const until = performance.now() + SECONDS * 1000;
+    let done = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < until) {
+          await oneJob();
+          done += 1;
+        }
+      }),
+    );
+    const rate = done / ((performance.now() - started) / 1000);
+    await worker.drain();
+    console.error(`B=${batchSize} concurrency=${concurrency}: ${done} jobs, ${round(rate)} jobs/s`);
+    return rate;
+  }
+
+  // Overhead first, at concurrency 1 and B=1: nothing queues behind another job's model time.
+  const worker = await startBenchWorker(1);
+  for (let i = 0; i < 3; i += 1) await oneJob();
+  const overheads: number[] = [];
+  const modelTimes: number[] = [];
+  for (let i = 0; i < OVERHEAD_JOBS; i += 1) {
+    const { e2eMs, modelMs } = await oneJob();
+    overheads.push(e2eMs - modelMs);
+    modelTimes.push(modelMs);
+  }
+  await worker.drain();
+  console.error(`overhead over ${OVERHEAD_JOBS} jobs: p50 ${round(percentile(overheads, 50))} ms, p95 ${round(percentile(overheads, 95))} ms; model p50 ${percentile(modelTimes, 50)} ms`);
+
+  const off1 = await throughput(1, 1);
+  const on1 = await throughput(8, 1);
+  const off8 = await throughput(1, 8);
+  const on8 = await throughput(8, 8);
+
+  events.stop();
+  await model.close();
+  await stack.stop();
+  console.log(
+    JSON.stringify({
+      batching_speedup: round(on8 / off8),
+      overhead_ms_p50: round(percentile(overheads, 50), 1),
+      overhead_ms_p95: round(percentile(overheads, 95), 1),
+      model_ms_p50: percentile(modelTimes, 50),
+      jobs_per_s: { c1_batching_off: round(off1), c1_batching_on: round(on1), c8_batching_off: round(off8), c8_batching_on: round(on8) },
+      steps: STEPS,
+      intra_op_threads: THREADS,
+      seconds_per_run: SECONDS,
+      bundle: bundle === join(ROOT, 'models/nexus-mini') ? 'models/nexus-mini' : '.cache/smoke-bundle',
+    }),
+  );
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
