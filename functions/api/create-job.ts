@@ -43,6 +43,15 @@ function storedMessages(tenant: string, jobId: string, prepared: PreparedJob): S
   }));
 }
 
+/** The job exists and is queued whatever happens to its event: a lost job.queued is logged, not fatal. */
+export async function emitSafely(emit: () => Promise<unknown> | undefined, job: JobRecord): Promise<void> {
+  try {
+    await emit();
+  } catch (err) {
+    console.warn(JSON.stringify({ level: 'warn', msg: 'event emission failed', job_id: job.id, cause: String(err) }));
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -86,6 +95,9 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   };
 
   const now = deps.now();
+  // job.queued takes sequence 1, written with the row, so the event costs no extra table round trip and a
+  // re-emission has the same id. Only jobs with a webhook produce events for the dispatcher to act on.
+  const emitQueued = deps.events !== undefined && prepared.webhook !== null;
   const job: JobRecord = {
     id: jobId,
     tenant,
@@ -104,7 +116,7 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
     error: null,
     usage: null,
     cancelRequested: false,
-    eventSequence: 0,
+    eventSequence: emitQueued ? 1 : 0,
     deadline: new Date(now.getTime() + settings.queueDeadlineSeconds * 1000).toISOString(),
   };
 
@@ -135,6 +147,6 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
     throw unavailable('queue_unavailable', 'could not queue the job; retry', err);
   }
 
-  if (deps.events) await deps.events.emit('job.queued', job).catch(() => undefined);
+  if (emitQueued && deps.events) await emitSafely(() => deps.events?.emit('job.queued', job, 1), job);
   return { job, replayed: false };
 }

@@ -1,7 +1,8 @@
-// The API's view of the events emitter (shared/events.ts, owned by the webhooks part): the entry files
-// adapt it to this shape, so the API does not depend on how events are built or queued.
+// The API's view of the events emitter (shared/events.ts createEventEmitter fits it): the API only says
+// which event happened, not how events are built or queued.
 import type { JobRecord } from '../../shared/job.js';
 
 export interface JobEventEmitter {
-  emit(type: 'job.queued' | 'job.canceled', job: JobRecord): Promise<void>;
+  /** `sequence`: the one stored with the transition (stable event id on re-emission); reserved when absent. */
+  emit(type: 'job.queued' | 'job.canceled', job: JobRecord, sequence?: number): Promise<unknown>;
 }

@@ -43,7 +43,7 @@ export async function startApiHarness(settings: Partial<ApiSettings> = {}): Prom
     key,
     otherKey,
     appWith,
-    call(method, path, options = {}) {
+    async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       const auth = options.key === undefined ? key : options.key;
       if (auth !== null) headers.authorization = `Bearer ${auth}`;

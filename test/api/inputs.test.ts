@@ -25,7 +25,7 @@ async function upload(bytes: Uint8Array, contentType: string, key = h.key): Prom
   const res = await h.call('POST', '/v1/uploads', { body: { content_type: contentType }, key });
   expect(res.status).toBe(201);
   const slot = (await res.json()) as UploadReply;
-  const put = await fetch(slot.upload_url, { method: slot.method, headers: slot.headers, body: bytes });
+  const put = await fetch(slot.upload_url, { method: slot.method, headers: slot.headers, body: new Uint8Array(bytes) });
   expect(put.status).toBe(200);
   return slot;
 }

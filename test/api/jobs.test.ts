@@ -191,7 +191,7 @@ describe('POST /v1/jobs/:id/cancel', () => {
 describe('Idempotency-Key', () => {
   it('same key + same body → the same job (200, Idempotent-Replayed); one row, one message', async () => {
     const before = (await h.stack.jobs.depth()).visible;
-    const body = textJob('idem', { params: { seed: 1 } });
+    const body = { model: 'nexus-mini', messages: [{ role: 'user', content: 'idem' }], params: { seed: 1 } };
     const first = await h.call('POST', '/v1/jobs', { body, headers: { 'idempotency-key': 'k-1' } });
     // Whitespace and field order do not make a different body.
     const reordered = { params: body.params, messages: body.messages, model: body.model };

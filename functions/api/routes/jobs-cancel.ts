@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { JobRecord } from '../../../shared/job.js';
 import type { RegisterRoutes } from '../app-types.js';
+import { emitSafely } from '../create-job.js';
 import type { ResolvedDeps } from '../deps.js';
 import { toJobResource } from '../job-mapper.js';
 import { COMMON_ERROR_RESPONSES, errorResponse } from '../schemas/error.js';
@@ -16,9 +17,14 @@ async function cancel(deps: ResolvedDeps, tenant: string, id: string): Promise<J
   let job = await loadOwnJob(deps, tenant, id);
   for (let attempt = 0; attempt < 3; attempt += 1) {
     if (job.status === 'queued') {
-      const canceled = await deps.jobs.transition(tenant, id, ['queued'], 'canceled', { completedAt: deps.now().toISOString() });
+      // The terminal event's sequence is stored with the transition, so its id is stable if re-emitted.
+      const sequence = deps.events ? await deps.jobs.nextEventSequence(tenant, id) : null;
+      const canceled = await deps.jobs.transition(tenant, id, ['queued'], 'canceled', {
+        completedAt: deps.now().toISOString(),
+        ...(sequence === null ? {} : { eventSequence: sequence }),
+      });
       if (canceled !== null) {
-        if (deps.events) await deps.events.emit('job.canceled', canceled).catch(() => undefined);
+        if (sequence !== null) await emitSafely(() => deps.events?.emit('job.canceled', canceled, sequence), canceled);
         return canceled;
       }
     } else if (job.status === 'running') {

@@ -1,0 +1,48 @@
+// Builds the API's deps from the parsed config and SDK clients: the AWS adapters in production and the very
+// same adapters against the local servers. Entry files call this; tests usually build deps directly.
+import { createDynamoJobTable } from '../../shared/aws/dynamo-job-table.js';
+import type { AwsClients } from '../../shared/aws/clients.js';
+import { createS3ObjectStore } from '../../shared/aws/s3-object-store.js';
+import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
+import type { Config } from '../../shared/config.js';
+import { createEventEmitter, parseEventMessage } from '../../shared/events.js';
+import type { JobMessage } from '../../shared/job.js';
+import { staticCatalog, type ApiDeps, type ModelCatalog, type ModelInfo } from './deps.js';
+
+export const DEFAULT_MODELS: readonly ModelInfo[] = [{ name: 'nexus-mini', version: '1.0.0', capabilities: ['understand', 'generate', 'edit'] }];
+
+export interface PlatformDepsOptions {
+  config: Config;
+  clients: AwsClients;
+  models?: ModelCatalog;
+}
+
+/** The API only sends to the jobs queue; a received body would be the worker's to validate. */
+function sendOnly(raw: unknown): JobMessage {
+  throw new Error(`the API does not consume the jobs queue (got ${typeof raw})`);
+}
+
+export function createPlatformDeps(options: PlatformDepsOptions): ApiDeps {
+  const { config, clients } = options;
+  if (config.queues.jobs === null) throw new Error('JOBS_QUEUE_URL is not configured');
+  const jobs = createDynamoJobTable({ client: clients.documents, tableName: config.table });
+  const objects = createS3ObjectStore({ client: clients.s3, bucket: config.bucket });
+  const queue = createSqsMessageQueue<JobMessage>({ client: clients.sqs, queueUrl: config.queues.jobs, parse: sendOnly });
+  const events =
+    config.queues.events === null
+      ? undefined
+      : createEventEmitter({ queue: createSqsMessageQueue({ client: clients.sqs, queueUrl: config.queues.events, parse: parseEventMessage }), table: jobs });
+  return {
+    jobs,
+    objects,
+    queue,
+    models: options.models ?? staticCatalog(DEFAULT_MODELS),
+    ...(events === undefined ? {} : { events }),
+    settings: {
+      apiKeyPepper: config.api.keyPepper,
+      allowLoopbackHttp: config.api.allowLoopbackHttp,
+      rateLimitPerWindow: config.api.rateLimitPerMinute,
+      rateWindowSeconds: 60,
+    },
+  };
+}
