@@ -1,10 +1,15 @@
 // The dispatcher end to end: events emitted to the local SQS, delivered by the Node loop to a real loopback
 // receiver, attempts logged in the local DynamoDB. The backoff schedule is scaled down (×0.002: 10 ms,
 // 0.6 s, 3.6 s, …); Retry-After is honoured unscaled.
+import { createServer } from 'node:http';
+import type { SQSRecord } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDispatcher } from '../../functions/webhooks/dispatcher.js';
+import { createSqsHandler } from '../../functions/webhooks/handler.js';
+import { createNodeWebhookSender } from '../../functions/webhooks/node-sender.js';
 import { startDispatcher, type RunningDispatcher } from '../../functions/webhooks/start-dispatcher.js';
-import { createEventEmitter, parseEventMessage, type EventEmitter, type EventMessage } from '../../shared/events.js';
+import { buildEventMessage, createEventEmitter, parseEventMessage, type EventEmitter, type EventMessage } from '../../shared/events.js';
 import type { MessageQueue } from '../../shared/ports.js';
 import { verifyWebhook } from '../../shared/verify-webhook.js';
 import { ensureWebhookSecret, rotateWebhookSecret } from '../../shared/webhook-secrets.js';
@@ -88,7 +93,7 @@ describe('webhook dispatcher', () => {
   it('delivers an event id once even when it is emitted again (crash re-emission)', async () => {
     const job = await finishedJob('/dup');
     const first = await emitter.emit('job.succeeded', job, job.eventSequence);
-    await waitFor(async () => receiver.received('/dup').length === 1, 15_000, 'first delivery');
+    await waitFor(async () => (await deliveriesOf(job.id)).length === 1, 15_000, 'first delivery logged');
     const again = await emitter.emit('job.succeeded', job, job.eventSequence);
     expect(again.id).toBe(first.id);
     await waitFor(async () => logs.some((l) => l.event_id === first.id && l.result === 'skipped'), 15_000, 'skip of the duplicate');
@@ -119,6 +124,70 @@ describe('webhook dispatcher', () => {
     expect(gap).toBeGreaterThanOrEqual(550);
   });
 
+  it('keeps retrying while nothing listens on the port, and delivers once a receiver comes up', async () => {
+    // Reserve a free loopback port, then close it: connections are refused until the late receiver starts.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const address = probe.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const url = `http://127.0.0.1:${address.port}/late`;
+    const job = makeJob(TENANT, url, { eventSequence: 2 });
+    await stack.table.createJob(job);
+    await emitter.emit('job.succeeded', job, job.eventSequence);
+    await waitFor(async () => (await deliveriesOf(job.id)).length >= 2, 15_000, 'two refused attempts');
+
+    const bodies: string[] = [];
+    const late = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => late.listen(address.port, '127.0.0.1', resolve));
+    try {
+      await waitFor(async () => bodies.length === 1, 20_000, 'delivery to the late receiver');
+      const log = await waitFor(async () => {
+        const rows = await deliveriesOf(job.id);
+        return rows.at(-1)?.status === 200 && rows;
+      }, 5_000, 'success logged');
+      expect(log.slice(0, -1).every((d) => d.status === null && d.errorClass === 'connection_error')).toBe(true);
+      expect(log.map((d) => d.attempt)).toEqual(log.map((_d, i) => i + 1));
+      expect(JSON.parse(bodies[0] ?? '{}')).toMatchObject({ type: 'job.succeeded', data: { id: job.id } });
+    } finally {
+      late.closeAllConnections();
+      await new Promise<void>((resolve) => late.close(() => resolve()));
+    }
+  });
+
+  it('reports only the failed records of a Lambda batch (batchItemFailures)', async () => {
+    const job = await finishedJob('/lambda');
+    const message = await buildEventMessage('job.succeeded', job, job.eventSequence);
+    const handler = createSqsHandler(
+      createDispatcher({ table: stack.table, objects: stack.objects, events, send: createNodeWebhookSender({ allowLoopbackWebhooks: true }), log: () => undefined }),
+      () => undefined,
+    );
+    const record = (messageId: string, body: string): SQSRecord => ({
+      messageId,
+      receiptHandle: `rh-${messageId}`,
+      body,
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:events',
+      awsRegion: 'us-east-1',
+    });
+    const reply = await handler({
+      Records: [record('good', JSON.stringify(message)), record('not-json', '{'), record('not-an-event', JSON.stringify({ v: 1, id: 'x' }))],
+    });
+    expect(reply).toEqual({ batchItemFailures: [{ itemIdentifier: 'not-json' }, { itemIdentifier: 'not-an-event' }] });
+    expect(receiver.received('/lambda')).toHaveLength(1);
+    expect((await deliveriesOf(job.id)).map((d) => d.status)).toEqual([200]);
+  });
+
   it('honours Retry-After', async () => {
     receiver.on('/busy', (_req, n) => (n === 1 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }));
     const job = await finishedJob('/busy');
@@ -126,7 +195,8 @@ describe('webhook dispatcher', () => {
     await waitFor(async () => receiver.received('/busy').length === 2, 20_000, 'second attempt');
     const [first, second] = receiver.received('/busy');
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1900);
-    expect((await deliveriesOf(job.id)).map((d) => d.status)).toEqual([429, 200]);
+    const log = await waitFor(async () => (await deliveriesOf(job.id)).length === 2 && deliveriesOf(job.id), 5_000, 'both attempts logged');
+    expect(log.map((d) => d.status)).toEqual([429, 200]);
   });
 
   it('counts a redirect as a failed attempt and never follows it', async () => {
