@@ -81,8 +81,16 @@ export function createWorker(options: WorkerOptions): Worker {
 
   /** Up to B messages: the first by long poll, the rest if they arrive within T of it. */
   async function gather(): Promise<ReceivedMessage<JobMessage>[]> {
-    const first = await Promise.race([receive(options.batchSize, options.waitSeconds), drained.then(() => null)]);
-    if (first === null) return [];
+    const polling = receive(options.batchSize, options.waitSeconds);
+    const first = await Promise.race([polling, drained.then(() => null)]);
+    if (first === null) {
+      // The drain does not wait out a long poll; whatever it still brings goes straight back to the queue.
+      void polling.then(
+        (late) => Promise.all(late.map((m) => queue.extendVisibility(m.receiptHandle, 0).catch(() => undefined))),
+        () => undefined,
+      );
+      return [];
+    }
     const batch = [...first];
     if (batch.length === 0 || options.batchWindowMs <= 0) return batch;
     const deadline = Date.now() + options.batchWindowMs;
