@@ -1,9 +1,10 @@
-// Pixel analysis: what shapes an image shows. Tolerates a model's imperfect pixels: colours are matched to
-// the nearest palette entry within a threshold, and small specks are ignored.
+// Pixel analysis: what shapes an image shows. Tolerates a model's imperfect pixels: soft edges are unmixed
+// against the background (pixel-labels.ts), and small specks are ignored.
 import {
-  CELL_PX, COLOURS, COLOUR_THRESHOLD, GRID, MIN_COMPONENT_PX, PALETTE, SIZE_SPLIT_PX,
+  CELL_PX, COLOURS, GRID, MIN_COMPONENT_PX, SIZE_SPLIT_PX,
   type ColourName, type ShapeKind, type SizeClass,
 } from './config.js';
+import { BACKGROUND_LABEL, estimateBackground, labelPixels } from './pixel-labels.js';
 import type { RgbImage } from './render.js';
 
 export interface DetectedShape {
@@ -21,38 +22,16 @@ export interface DetectedShape {
 
 export interface Analysis {
   shapes: DetectedShape[];
-  /** Mean colour of the pixels that match no palette colour; null when there are none. */
+  /** Median colour of the pixels that match no palette colour; null when there are none. */
   background: [number, number, number] | null;
 }
 
-const BACKGROUND = -1;
+const BACKGROUND = BACKGROUND_LABEL;
 
 function colourOf(label: number): ColourName {
   const colour = COLOURS[label];
   if (colour === undefined) throw new RangeError(`no palette colour ${label}`);
   return colour;
-}
-
-function labelPixels(image: RgbImage): Int8Array {
-  const labels = new Int8Array(image.width * image.height).fill(BACKGROUND);
-  const palette = COLOURS.map((c) => PALETTE[c]);
-  const limit = COLOUR_THRESHOLD * COLOUR_THRESHOLD;
-  for (let i = 0; i < labels.length; i++) {
-    const r = image.rgb[i * 3] ?? 0;
-    const g = image.rgb[i * 3 + 1] ?? 0;
-    const b = image.rgb[i * 3 + 2] ?? 0;
-    let best = BACKGROUND;
-    let bestDistance = limit;
-    palette.forEach(([pr, pg, pb], k) => {
-      const d = (r - pr) ** 2 + (g - pg) ** 2 + (b - pb) ** 2;
-      if (d <= bestDistance) {
-        bestDistance = d;
-        best = k;
-      }
-    });
-    labels[i] = best;
-  }
-  return labels;
 }
 
 /**
@@ -70,21 +49,14 @@ function classify(rowWidths: number[], fill: number, aspect: number): ShapeKind 
 
 export function analyseImage(image: RgbImage): Analysis {
   const { width, height } = image;
-  const labels = labelPixels(image);
+  const background = estimateBackground(image);
+  const labels = labelPixels(image, background);
   const seen = new Uint8Array(labels.length);
   const stack = new Int32Array(labels.length);
   const shapes: DetectedShape[] = [];
-  let bgR = 0, bgG = 0, bgB = 0, bgCount = 0;
   for (let start = 0; start < labels.length; start++) {
     const label = labels[start] ?? BACKGROUND;
-    if (label === BACKGROUND) {
-      bgR += image.rgb[start * 3] ?? 0;
-      bgG += image.rgb[start * 3 + 1] ?? 0;
-      bgB += image.rgb[start * 3 + 2] ?? 0;
-      bgCount++;
-      continue;
-    }
-    if (seen[start]) continue;
+    if (label === BACKGROUND || seen[start]) continue;
     // Flood fill with 4-connectivity: shapes in neighbouring cells are at least one pixel apart.
     const pixels: number[] = [];
     let top = 0;
@@ -133,5 +105,5 @@ export function analyseImage(image: RgbImage): Analysis {
       fill,
     });
   }
-  return { shapes, background: bgCount === 0 ? null : [bgR / bgCount, bgG / bgCount, bgB / bgCount] };
+  return { shapes, background };
 }
