@@ -35,7 +35,7 @@ export default $config({
 
     const secrets = createSecrets();
     const { router } = createApi(config, resources, secrets);
-    createWebhookDispatcher(config, resources, secrets);
+    createWebhookDispatcher(config, resources);
 
     const gpu = createGpuCluster(config);
     const worker = createGpuService(config, resources, gpu);

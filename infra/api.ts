@@ -4,15 +4,14 @@ import type { StageConfig } from './config.js';
 import { coreEnvironment, coreLinks, type CoreResources } from './runtime-env.js';
 
 export interface Secrets {
+  /** HMAC key over stored API keys (functions/api/auth-keys.ts): the table alone holds no usable key. */
   apiKeyPepper: sst.Secret;
-  webhookSigningKey: sst.Secret;
 }
 
+// Webhook signing secrets are per tenant (whsec_…, rotatable through the API) and live in the table, so no
+// deploy-time signing key exists to set here.
 export function createSecrets(): Secrets {
-  return {
-    apiKeyPepper: new sst.Secret('ApiKeyPepper'),
-    webhookSigningKey: new sst.Secret('WebhookSigningKey'),
-  };
+  return { apiKeyPepper: new sst.Secret('ApiKeyPepper') };
 }
 
 export function createApi(config: StageConfig, resources: CoreResources, secrets: Secrets) {
@@ -28,11 +27,11 @@ export function createApi(config: StageConfig, resources: CoreResources, secrets
     architecture: 'arm64',
     memory: `${config.api.memoryMiB} MB`,
     timeout: `${config.api.timeoutSeconds} seconds`,
-    link: [...coreLinks(resources), secrets.apiKeyPepper, secrets.webhookSigningKey],
+    link: [...coreLinks(resources), secrets.apiKeyPepper],
     environment: {
       ...coreEnvironment(resources),
       API_KEY_PEPPER: secrets.apiKeyPepper.value,
-      WEBHOOK_SIGNING_KEY: secrets.webhookSigningKey.value,
+      ALLOW_LOOPBACK_HTTP: 'false',
       NODE_ENV: 'production',
     },
     url: { router: { instance: router, readTimeout: `${config.api.timeoutSeconds} seconds` } },

@@ -34,8 +34,6 @@ export interface StageConfig {
     bundleUri: string | null;
     name: string;
     version: string;
-    /** sha256 of the bundle's manifest.json; the manifest pins every other file's sha256. */
-    manifestSha256: string | null;
   };
   alarmEmail: string | null;
 }
@@ -87,11 +85,12 @@ const overridesSchema = z.object({
   NEXUS_GPU_TARGET_BACKLOG: positive.optional(),
   NEXUS_MODEL_BUNDLE_URI: z
     .string()
-    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(?:[^\s]*\/)?$/, 's3://bucket/prefix/ (ending in /)')
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/, 's3://bucket/prefix')
+    // A trailing slash keeps the workers' IAM grant (prefix*) from matching sibling prefixes.
+    .transform((uri) => (uri.endsWith('/') ? uri : `${uri}/`))
     .optional(),
   NEXUS_MODEL_NAME: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
   NEXUS_MODEL_VERSION: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/).optional(),
-  NEXUS_MODEL_MANIFEST_SHA256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits').optional(),
   NEXUS_INPUT_RETENTION_DAYS: positive.optional(),
   NEXUS_OUTPUT_RETENTION_DAYS: positive.optional(),
   // AWS WAF rate-based rules accept 10 to 2,000,000,000 requests per 5 minutes.
@@ -158,7 +157,6 @@ export function resolveStageConfig(stage: string, env: Record<string, string | u
       bundleUri: o.NEXUS_MODEL_BUNDLE_URI ?? null,
       name: o.NEXUS_MODEL_NAME ?? DEFAULT_MODEL.name,
       version: o.NEXUS_MODEL_VERSION ?? DEFAULT_MODEL.version,
-      manifestSha256: o.NEXUS_MODEL_MANIFEST_SHA256 ?? null,
     },
     alarmEmail: o.NEXUS_ALARM_EMAIL ?? null,
   };

@@ -2,12 +2,11 @@
 // delivery go back to the queue without redelivering the batch's successful ones.
 import type { StageConfig } from './config.js';
 import { DISPATCHER_TIMEOUT_SECONDS } from './queues.js';
-import type { Secrets } from './api.js';
 import { coreEnvironment, coreLinks, type CoreResources } from './runtime-env.js';
 
 export const DISPATCHER_BATCH_SIZE = 10;
 
-export function createWebhookDispatcher(_config: StageConfig, resources: CoreResources, secrets: Secrets) {
+export function createWebhookDispatcher(_config: StageConfig, resources: CoreResources) {
   return resources.events.queue.subscribe(
     {
       handler: 'functions/webhooks/handler.handler',
@@ -15,8 +14,9 @@ export function createWebhookDispatcher(_config: StageConfig, resources: CoreRes
       architecture: 'arm64',
       memory: '256 MB',
       timeout: `${DISPATCHER_TIMEOUT_SECONDS} seconds`,
-      link: [...coreLinks(resources), secrets.webhookSigningKey],
-      environment: { ...coreEnvironment(resources), WEBHOOK_SIGNING_KEY: secrets.webhookSigningKey.value, NODE_ENV: 'production' },
+      link: coreLinks(resources),
+      // Loopback webhooks are for the local configuration only; the SSRF guard refuses them here.
+      environment: { ...coreEnvironment(resources), ALLOW_LOOPBACK_HTTP: 'false', NODE_ENV: 'production' },
     },
     { batch: { size: DISPATCHER_BATCH_SIZE, partialResponses: true } },
   );
