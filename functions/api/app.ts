@@ -18,6 +18,8 @@ import { registerCreateJobRoute } from './routes/jobs-create.js';
 import { registerReadJobRoutes } from './routes/jobs-read.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerUploadRoutes } from './routes/uploads.js';
+import { registerDeliveryRoutes } from './routes/deliveries.js';
+import { registerWebhookSecretRoutes } from './routes/webhook-secret.js';
 
 const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503] as const;
 type ErrorStatus = (typeof ERROR_STATUSES)[number];
@@ -30,6 +32,8 @@ const ROUTES: RegisterRoutes[] = [
   registerReadJobRoutes,
   registerCancelJobRoute,
   registerUploadRoutes,
+  registerDeliveryRoutes,
+  registerWebhookSecretRoutes,
   // The docs come last so they list every route above.
   registerDocsRoutes,
 ];

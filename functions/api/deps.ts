@@ -2,6 +2,7 @@
 import type { JobEventEmitter } from './job-events.js';
 import type { JobMessage } from '../../shared/job.js';
 import type { JobTable, MessageQueue, ObjectStore } from '../../shared/ports.js';
+import type { WebhookRouteDeps } from './routes/webhook-secret.js';
 
 export interface ModelInfo {
   name: string;
@@ -51,6 +52,8 @@ export interface ApiDeps {
   settings: Partial<ApiSettings> & Pick<ApiSettings, 'apiKeyPepper'>;
   /** Emits job.queued / job.canceled; optional so the API runs before the events pipeline exists. */
   events?: JobEventEmitter;
+  /** Events queue + sender for deliveries replay and the test event; those routes answer 503 without it. */
+  webhooks?: WebhookRouteDeps;
   /** Readiness of the backing services for GET /health; ready when absent. */
   ready?: () => Promise<boolean>;
   now?: () => Date;

@@ -11,6 +11,12 @@ const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s);
 export const wellFormedText = (max: number) =>
   z.string().max(max).refine(wellFormed, { message: 'text contains an unpaired UTF-16 surrogate' });
 
+// DynamoDB stores numbers down to 1e-130 only, and sampling cannot tell 1e-7 from 0: a subnormal like
+// 5e-324 would otherwise pass the range check and fail at the table as a 5xx.
+const MIN_MAGNITUDE = 1e-6;
+const sampling = (schema: z.ZodNumber) =>
+  schema.refine((x) => x === 0 || Math.abs(x) >= MIN_MAGNITUDE, { message: `must be 0 or at least ${MIN_MAGNITUDE} in magnitude` });
+
 export const JOB_EVENT_TYPES = [
   'job.queued',
   'job.started',
@@ -60,9 +66,9 @@ export const ParamsSchema = z
   .strictObject({
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     steps: z.number().int().min(1).max(L.maxSteps).optional(),
-    guidance: z.number().min(0).max(L.maxGuidance).optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    top_p: z.number().gt(0).max(1).optional(),
+    guidance: sampling(z.number().min(0).max(L.maxGuidance)).optional(),
+    temperature: sampling(z.number().min(0).max(2)).optional(),
+    top_p: sampling(z.number().gt(0).max(1)).optional(),
     max_tokens: z.number().int().min(1).max(L.maxTokens).optional(),
   })
   .openapi('Params');
@@ -75,7 +81,13 @@ export const WebhookSpecSchema = z
   .openapi('WebhookSpec');
 
 export const MetadataSchema = z
-  .record(wellFormedText(L.maxMetadataKeyChars).pipe(z.string().min(1)), wellFormedText(L.maxMetadataValueChars))
+  .record(
+    wellFormedText(L.maxMetadataKeyChars)
+      .pipe(z.string().min(1))
+      // Assigning "__proto__" to a plain object would silently drop the entry instead of storing it.
+      .refine((k) => k !== '__proto__', { message: 'metadata key "__proto__" is reserved' }),
+    wellFormedText(L.maxMetadataValueChars),
+  )
   .refine((m) => Object.keys(m).length <= L.maxMetadataKeys, { message: `at most ${L.maxMetadataKeys} metadata keys` })
   .openapi('Metadata');
 
