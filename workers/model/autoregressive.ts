@@ -41,6 +41,8 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   onTextToken?: (index: number, ids: readonly number[]) => void;
   onImageTokens?: (index: number) => void;
+  /** After the last image-token pass of an image (benchmarks time the stage between the two callbacks). */
+  onImageDone?: (index: number) => void;
 }
 
 export interface DecoderStages {
@@ -143,6 +145,7 @@ export async function decode(stages: DecoderStages, requests: readonly DecodeReq
     const flat = new Float32Array(n * embedDim);
     image.rows.forEach((row, j) => flat.set(row, j * embedDim));
     s.images.push(flat);
+    options.onImageDone?.(s.index);
     s.outputTokens += n + 1;
     s.image = null;
     s.pending = [{ id: st.eoi }];

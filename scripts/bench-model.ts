@@ -1,0 +1,211 @@
+// `npm run bench:model`: the runtime's speed levers measured side by side in one run. Last line: one JSON
+// object with prefill_speedup, ort_vs_torch, batch8_vs_batch1 and decoder_peak_fraction (plus the raw times).
+//   npm run bench:model -- [--bundle DIR] [--run TRAINER_RUN_DIR] [--threads 2] [--repeats 5]
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { decode, type DecodeRequest, type ImageTokenMode } from '../workers/model/autoregressive.js';
+import { matmulModel } from '../workers/model/bench/onnx-matmul.js';
+import { loadModel, type ModelRequest, type RuntimeModel } from '../workers/model/index.js';
+import { createRng, RNG_STREAM } from '../workers/model/prng.js';
+import { runSession } from '../workers/model/sessions.js';
+
+const { values } = parseArgs({
+  options: {
+    bundle: { type: 'string' },
+    run: { type: 'string' },
+    threads: { type: 'string', default: '2' },
+    repeats: { type: 'string', default: '5' },
+  },
+});
+const threads = Number(values.threads);
+const repeats = Number(values.repeats);
+const PROMPT = 'Generate an image according to the following description: a large red circle in the top left and a small blue square in the center';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function findBundle(): string {
+  if (values.bundle !== undefined) return values.bundle;
+  return existsSync('models/nexus-mini/manifest.json') ? 'models/nexus-mini' : '.cache/smoke-bundle';
+}
+
+/** The trainer's run folder the bundle was exported from (same weights for the PyTorch side). */
+function findRun(): string | null {
+  if (values.run !== undefined) return values.run;
+  const root = 'models/training/runs';
+  if (!existsSync(root)) return null;
+  const runs = readdirSync(root).filter((d) => existsSync(join(root, d, 'config.json')));
+  return runs.length === 1 && runs[0] !== undefined ? join(root, runs[0]) : null;
+}
+
+function generation(seed: number): ModelRequest {
+  return { messages: [{ role: 'user', content: [{ type: 'text', text: PROMPT }] }], modalities: ['image'], format: 'png', seed, temperature: 0, topP: 1, maxTokens: 32 };
+}
+
+async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+/** Seconds of the image-token stage alone (from <boi> to the last slot's pass), one request. */
+async function imageStageSeconds(model: RuntimeModel, mode: ImageTokenMode): Promise<number> {
+  const rendered = model.context.render(generation(0).messages);
+  const request: DecodeRequest = {
+    promptIds: rendered.inputIds,
+    splices: [],
+    sampling: { temperature: 0, topP: 1 },
+    maxTokens: 0,
+    imagePolicy: 'force',
+    rng: createRng(0, RNG_STREAM.sampling),
+  };
+  let start = 0;
+  let seconds = 0;
+  await decode(model.context.decoder, [request], {
+    mode,
+    onImageTokens: () => (start = performance.now()),
+    onImageDone: () => (seconds = (performance.now() - start) / 1000),
+  });
+  return seconds;
+}
+
+async function prefillSpeedup(model: RuntimeModel): Promise<Record<string, number>> {
+  const one: number[] = [];
+  const seq: number[] = [];
+  await imageStageSeconds(model, 'prefill');
+  for (let i = 0; i < repeats * 4; i += 1) {
+    one.push(await imageStageSeconds(model, 'prefill'));
+    seq.push(await imageStageSeconds(model, 'sequential'));
+  }
+  return { prefill_ms: round(median(one) * 1000), token_by_token_ms: round(median(seq) * 1000), prefill_speedup: round(median(seq) / median(one), 2) };
+}
+
+function python(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('/usr/bin/python3', args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function torchSide(model: RuntimeModel, run: string | null): Promise<{ seconds: number; flopsPerRow: number } | { reason: string }> {
+  if (run === null) return { reason: 'no trainer run folder (config.json + ckpt/*.npz) found; pass --run' };
+  const request = generation(1);
+  const rendered = model.context.render(request.messages);
+  const [decoded] = await decode(model.context.decoder, [
+    { promptIds: rendered.inputIds, splices: [], sampling: { temperature: 0, topP: 1 }, maxTokens: request.maxTokens, imagePolicy: 'force', rng: createRng(1, RNG_STREAM.sampling) },
+  ]);
+  const dir = await mkdtemp(join(tmpdir(), 'bench-torch-'));
+  try {
+    const job = join(dir, 'job.json');
+    const defaults = model.manifest.defaults.generation;
+    await writeFile(job, JSON.stringify({ prompt_ids: rendered.inputIds, text_ids: decoded?.textIds ?? [], steps: defaults.steps, guidance: defaults.guidance, seed: 1 }));
+    const out = await python(['models/training/bench_torch.py', '--run', run, '--job', job, '--threads', String(threads), '--repeats', String(repeats)]);
+    const last = out.trim().split('\n').pop() ?? '{}';
+    const parsed: unknown = JSON.parse(last);
+    if (typeof parsed !== 'object' || parsed === null || !('torch_job_seconds' in parsed) || !('decoder_flops_per_row' in parsed)) return { reason: `unexpected output: ${last}` };
+    return { seconds: Number(parsed.torch_job_seconds), flopsPerRow: Number(parsed.decoder_flops_per_row) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function decoderSeconds(model: RuntimeModel, rows: number): Promise<number> {
+  const { channels, height, width } = model.manifest.decoder;
+  const n = model.manifest.image_tokens;
+  const d = model.manifest.embed_dim;
+  const rng = createRng(5, RNG_STREAM.noise);
+  const sample = Float32Array.from({ length: rows * channels * height * width }, () => rng.normal());
+  const condition = Float32Array.from({ length: rows * n * d }, () => rng.normal());
+  const session = model.context.sessions.gen_decoder;
+  const feeds = {
+    sample: new ort.Tensor('float32', sample, [rows, channels, height, width]),
+    timestep: new ort.Tensor('float32', new Float32Array(rows).fill(0.5), [rows]),
+    condition: new ort.Tensor('float32', condition, [rows, n, d]),
+    drop_condition: new ort.Tensor('float32', new Float32Array(rows), [rows]),
+  };
+  await runSession(session, feeds);
+  const times: number[] = [];
+  for (let i = 0; i < repeats * 2; i += 1) times.push(await timeAsync(() => runSession(session, feeds)));
+  return Math.min(...times);
+}
+
+async function matmulPeak(size: number): Promise<number> {
+  const session = await ort.InferenceSession.create(matmulModel(size, size, size), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const rng = createRng(9, RNG_STREAM.noise);
+  const a = new ort.Tensor('float32', Float32Array.from({ length: size * size }, () => rng.normal()), [size, size]);
+  const b = new ort.Tensor('float32', Float32Array.from({ length: size * size }, () => rng.normal()), [size, size]);
+  await session.run({ A: a, B: b });
+  const times: number[] = [];
+  for (let i = 0; i < repeats * 2; i += 1) times.push(await timeAsync(() => session.run({ A: a, B: b })));
+  await session.release();
+  return (2 * size ** 3) / Math.min(...times) / 1e9;
+}
+
+async function main(): Promise<void> {
+  const bundle = findBundle();
+  const model = await loadModel(bundle, { executionProviders: ['cpu'], intraOpThreads: threads });
+  log(`bundle ${model.name}@${model.version} (${bundle}), ${threads} threads, ${repeats} repeats`);
+
+  const prefill = await prefillSpeedup(model);
+  log(`image tokens: one pass ${prefill['prefill_ms']} ms vs token by token ${prefill['token_by_token_ms']} ms`);
+
+  await model.run(generation(0));
+  const ortTimes: number[] = [];
+  for (let i = 0; i < repeats; i += 1) ortTimes.push(await timeAsync(() => model.run(generation(1))));
+  const ortJob = median(ortTimes);
+  const torch = await torchSide(model, findRun());
+  const ortVsTorch = 'seconds' in torch ? torch.seconds / ortJob : null;
+  log(`generation job: onnxruntime-node ${round(ortJob * 1000)} ms` + ('seconds' in torch ? `, PyTorch ${round(torch.seconds * 1000)} ms` : `, PyTorch: ${torch.reason}`));
+
+  const batch = Array.from({ length: 8 }, (_, i) => generation(100 + i));
+  const singleTimes: number[] = [];
+  const batchTimes: number[] = [];
+  for (let r = 0; r < Math.max(1, Math.floor(repeats / 2)); r += 1) {
+    singleTimes.push(await timeAsync(async () => {
+      for (const req of batch) await model.run(req);
+    }));
+    batchTimes.push(await timeAsync(() => model.runBatch(batch)));
+  }
+  const batchRatio = median(singleTimes) / median(batchTimes);
+  log(`8 generation jobs: one by one ${round(median(singleTimes) * 1000)} ms, one batch ${round(median(batchTimes) * 1000)} ms`);
+
+  const rows = 16; // a batch of 8 with classifier-free guidance
+  const decSeconds = await decoderSeconds(model, rows);
+  const peak = await matmulPeak(1024);
+  const decGflops = 'flopsPerRow' in torch ? (torch.flopsPerRow * rows) / decSeconds / 1e9 : null;
+  log(`decoder: ${rows} rows in ${round(decSeconds * 1000)} ms` + (decGflops === null ? '' : ` = ${round(decGflops, 2)} GFLOP/s`) + `; MatMul 1024³ peak ${round(peak, 2)} GFLOP/s`);
+  await model.close();
+
+  console.log(
+    JSON.stringify({
+      prefill_speedup: prefill['prefill_speedup'],
+      ort_vs_torch: ortVsTorch === null ? null : round(ortVsTorch, 2),
+      batch8_vs_batch1: round(batchRatio, 2),
+      decoder_peak_fraction: decGflops === null ? null : round(decGflops / peak, 3),
+      image_tokens: model.manifest.image_tokens,
+      prefill_ms: prefill['prefill_ms'],
+      token_by_token_ms: prefill['token_by_token_ms'],
+      ort_job_ms: round(ortJob * 1000),
+      torch_job_ms: 'seconds' in torch ? round(torch.seconds * 1000) : null,
+      torch_note: 'reason' in torch ? torch.reason : 'same weights (trainer run), same threads, torch ' + 'on CPU',
+      batch1x8_ms: round(median(singleTimes) * 1000),
+      batch8_ms: round(median(batchTimes) * 1000),
+      decoder_gflops: decGflops === null ? null : round(decGflops, 2),
+      matmul_peak_gflops: round(peak, 2),
+      threads,
+    }),
+  );
+}
+
+await main();
