@@ -6,6 +6,7 @@
 //
 // Persistence: S3 objects (`<dataDir>/s3`) and DynamoDB rows (`<dataDir>/dynamodb`) survive restarts.
 // local-aws-sqs keeps messages in memory only, so queued messages are lost when the process stops.
+// SQS runs behind a small front (local-sqs.ts) that corrects its few departures from AWS behaviour.
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,9 +14,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import S3rver from 's3rver';
 import dynalite from 'dynalite';
-import { createSqsServer } from 'local-aws-sqs';
 import { createAwsClients, LOCAL_CREDENTIALS, type AwsClients, type AwsEndpoints } from '../shared/aws/clients.js';
 import { provisionResources, type ProvisionedResources, type ResourceNames } from '../shared/aws/provision.js';
+import { startLocalSqs } from './local-sqs.js';
 
 export const DEFAULT_RESOURCE_NAMES: ResourceNames = {
   bucket: 'nexus-local',
@@ -84,10 +85,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     const s3Address: AddressInfo = await s3.run();
     stops.push(() => s3.close());
 
-    const sqs = await createSqsServer({ port: options.ports?.sqs ?? 0, hostname: host, region, emulateQueueCreationLifecycle: false });
-    const sqsAddress = sqs.address();
-    stops.push(() => closeServer(sqs));
-    if (sqsAddress === null || typeof sqsAddress === 'string') throw new Error('local SQS has no port');
+    const sqs = await startLocalSqs({ host, port: options.ports?.sqs ?? 0, region });
+    stops.push(() => sqs.close());
 
     const dynamo = dynalite({ path: options.inMemoryDynamo ? undefined : dynamoDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const dynamoPort = await listen(dynamo, options.ports?.dynamodb ?? 0, host);
@@ -95,7 +94,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
 
     const endpoints: AwsEndpoints = {
       s3: `http://${urlHost(host)}:${s3Address.port}`,
-      sqs: `http://${urlHost(host)}:${sqsAddress.port}`,
+      sqs: `http://${urlHost(host)}:${sqs.port}`,
       dynamodb: `http://${urlHost(host)}:${dynamoPort}`,
     };
     const clients = createAwsClients({ region, endpoints, credentials: LOCAL_CREDENTIALS });

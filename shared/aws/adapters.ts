@@ -11,7 +11,7 @@ export interface PlatformAdapters {
   clients: AwsClients;
   objects: ObjectStore;
   table: JobTable;
-  /** Creates a queue adapter for a URL; `local` quirks follow the config. */
+  /** Creates a queue adapter for a URL. */
   queue<T>(queueUrl: string, parse: (raw: unknown) => T, onInvalid?: (info: { messageId: string; body: string; error: unknown }) => void): MessageQueue<T>;
   destroy(): void;
 }
@@ -27,7 +27,7 @@ export function createPlatformAdapters(config: Config): PlatformAdapters {
     queueUrl: string,
     parse: (raw: unknown) => T,
     onInvalid?: (info: { messageId: string; body: string; error: unknown }) => void,
-  ): MessageQueue<T> => createSqsMessageQueue({ client: clients.sqs, queueUrl, parse, onInvalid, localServer: local });
+  ): MessageQueue<T> => createSqsMessageQueue({ client: clients.sqs, queueUrl, parse, onInvalid });
   return {
     clients,
     objects: createS3ObjectStore({ client: clients.s3, bucket: config.bucket }),

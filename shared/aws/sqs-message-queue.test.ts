@@ -26,7 +26,6 @@ async function freshQueue(onInvalid?: (info: { messageId: string; body: string; 
     queueUrl: urls.queueUrl,
     parse: parseJobMessage,
     onInvalid,
-    localServer: true,
   });
   return { queue, dlq: stack.queue(urls.dlqUrl, parseJobMessage), urls };
 }
@@ -50,6 +49,13 @@ describe('send / receive / delete', () => {
     const got = await queue.receive({ maxMessages: 4, waitSeconds: 10, visibilitySeconds: 30 });
     expect(got.map((m) => m.body)).toEqual([message(2)]);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('holds each message once in a batch, even with visibility 0', async () => {
+    const { queue } = await freshQueue();
+    await queue.send(message(3));
+    const got = await queue.receive({ maxMessages: 10, waitSeconds: 1, visibilitySeconds: 0 });
+    expect(got.map((m) => m.body)).toEqual([message(3)]);
   });
 
   it('reports visible, in-flight and delayed counts', async () => {

@@ -5,7 +5,6 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { MessageQueue, ReceivedMessage } from '../ports.js';
@@ -20,17 +19,8 @@ export interface SqsMessageQueueOptions<T> {
    * redrives it to the DLQ after maxReceiveCount: a poison message ends up somewhere to be looked at.
    */
   onInvalid?: (info: { messageId: string; body: string; error: unknown }) => void;
-  /**
-   * Set for local-aws-sqs, so the adapter behaves as on AWS: its long poll only returns early once it has
-   * MaxNumberOfMessages (AWS returns as soon as one arrives), so the wait is emulated with short polls; a
-   * batch can hold one message several times (visibility 0), so batches are de-duplicated; and it counts
-   * in-flight messages in ApproximateNumberOfMessages, so depth() subtracts them.
-   */
-  localServer?: boolean;
 }
 
-const LOCAL_POLL_MS = 50;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function toInt(value: string | undefined): number {
   const parsed = Number.parseInt(value ?? '0', 10);
@@ -39,7 +29,6 @@ function toInt(value: string | undefined): number {
 
 export function createSqsMessageQueue<T>(options: SqsMessageQueueOptions<T>): MessageQueue<T> {
   const { client, queueUrl, parse, onInvalid } = options;
-  const local = options.localServer ?? false;
 
   function decode(messageId: string, body: string): { ok: true; value: T } | { ok: false } {
     try {
@@ -58,35 +47,18 @@ export function createSqsMessageQueue<T>(options: SqsMessageQueueOptions<T>): Me
     },
 
     async receive(receiveOptions) {
-      const receiveOnce = async (waitSeconds: number) => {
-        const reply = await client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: receiveOptions.maxMessages,
-            WaitTimeSeconds: waitSeconds,
-            VisibilityTimeout: receiveOptions.visibilitySeconds,
-            // local-aws-sqs returns system attributes only for 'All'; AWS accepts it too.
-            AttributeNames: ['All'],
-          }),
-        );
-        return reply.Messages ?? [];
-      };
-      let messages: Message[];
-      if (local) {
-        const deadline = Date.now() + receiveOptions.waitSeconds * 1000;
-        messages = await receiveOnce(0);
-        while (messages.length === 0 && Date.now() + LOCAL_POLL_MS < deadline) {
-          await sleep(LOCAL_POLL_MS);
-          messages = await receiveOnce(0);
-        }
-      } else {
-        messages = await receiveOnce(receiveOptions.waitSeconds);
-      }
-      // The last copy of a message carries the receipt handle that is valid now.
-      const latest = new Map<string, Message>();
-      for (const message of messages) if (message.MessageId) latest.set(message.MessageId, message);
+      const reply = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: receiveOptions.maxMessages,
+          WaitTimeSeconds: receiveOptions.waitSeconds,
+          VisibilityTimeout: receiveOptions.visibilitySeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+      );
+      const messages = reply.Messages ?? [];
       const received: ReceivedMessage<T>[] = [];
-      for (const message of latest.values()) {
+      for (const message of messages) {
         if (!message.MessageId || !message.ReceiptHandle || message.Body === undefined) continue;
         const decoded = decode(message.MessageId, message.Body);
         if (!decoded.ok) continue;
@@ -114,7 +86,7 @@ export function createSqsMessageQueue<T>(options: SqsMessageQueueOptions<T>): Me
       const inFlight = toInt(attributes.ApproximateNumberOfMessagesNotVisible);
       const visible = toInt(attributes.ApproximateNumberOfMessages);
       return {
-        visible: local ? Math.max(0, visible - inFlight) : visible,
+        visible,
         inFlight,
         delayed: toInt(attributes.ApproximateNumberOfMessagesDelayed),
       };

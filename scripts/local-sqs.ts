@@ -1,0 +1,170 @@
+// local-aws-sqs behind a small translating front, so that SQS clients see AWS behaviour on loopback:
+// - ReceiveMessage long polls return as soon as a message is there (local-aws-sqs waits for a full batch);
+// - a batch never holds one message twice (it can with visibility 0);
+// - ApproximateNumberOfMessages excludes in-flight messages (local-aws-sqs counts them);
+// - MessageSystemAttributeNames (the SDK's current name) works (local-aws-sqs knows only AttributeNames).
+// Left as is: a ChangeMessageVisibility also raises ApproximateReceiveCount, and redrive counts it too.
+// Only the JSON protocol (what SDK v3 speaks) is translated; anything else passes through untouched.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequestHandler } from 'local-aws-sqs';
+
+export interface LocalSqsOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  region: string;
+}
+
+export interface LocalSqs {
+  port: number;
+  close(): Promise<void>;
+}
+
+const POLL_MS = 50;
+const PASSED_HEADERS = ['content-type', 'x-amz-target', 'x-amzn-query-mode'];
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      const address = server.address();
+      if (address === null || typeof address === 'string') fail(new Error('server has no port'));
+      else done(address.port);
+    });
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', fail);
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseJson(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isRecord(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs> {
+  const inner = createServer();
+  const innerPort = await listen(inner, 0, options.host);
+  const outer = createServer();
+  const port = await listen(outer, options.port, options.host);
+  // Queue URLs must name the front, because SDK v3 sends each call to its QueueUrl.
+  const { requestHandler } = createRequestHandler({ port, hostname: options.host, region: options.region, emulateQueueCreationLifecycle: false });
+  inner.on('request', (req: IncomingMessage, res: ServerResponse) => void requestHandler(req, res));
+  const innerBase = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${innerPort}`;
+
+  async function forward(req: IncomingMessage, body: string): Promise<Reply> {
+    const headers: Record<string, string> = {};
+    for (const name of PASSED_HEADERS) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const reply = await fetch(`${innerBase}${req.url ?? '/'}`, { method: req.method, headers, body: req.method === 'GET' ? undefined : body });
+    const out: Record<string, string> = {};
+    reply.headers.forEach((value, name) => {
+      if (name === 'content-type' || name.startsWith('x-amz')) out[name] = value;
+    });
+    return { status: reply.status, headers: out, body: await reply.text() };
+  }
+
+  async function receive(req: IncomingMessage, input: Record<string, unknown>, gone: () => boolean): Promise<Reply> {
+    const wait = typeof input.WaitTimeSeconds === 'number' ? input.WaitTimeSeconds : 0;
+    const systemNames = Array.isArray(input.MessageSystemAttributeNames) ? input.MessageSystemAttributeNames : [];
+    const attributeNames = Array.isArray(input.AttributeNames) ? input.AttributeNames : [];
+    const wanted = [...systemNames, ...attributeNames].filter((n): n is string => typeof n === 'string');
+    const request = JSON.stringify({ ...input, WaitTimeSeconds: 0, MessageSystemAttributeNames: undefined, AttributeNames: wanted.length ? ['All'] : undefined });
+    const deadline = Date.now() + wait * 1000;
+    for (;;) {
+      const reply = await forward(req, request);
+      // An empty 200 body is local-aws-sqs's way of saying "no messages".
+      const parsed = reply.status !== 200 ? null : reply.body.trim() === '' ? {} : parseJson(reply.body);
+      const messages = parsed && Array.isArray(parsed.Messages) ? parsed.Messages.filter(isRecord) : [];
+      if (!parsed || messages.length > 0 || Date.now() + POLL_MS >= deadline || gone()) {
+        if (!parsed) return reply;
+        const latest = new Map<unknown, Record<string, unknown>>();
+        for (const message of messages) latest.set(message.MessageId, message);
+        const keepAll = wanted.includes('All');
+        const trimmed = [...latest.values()].map((message) => {
+          const attributes = isRecord(message.Attributes) ? message.Attributes : {};
+          const kept = Object.fromEntries(Object.entries(attributes).filter(([name]) => keepAll || wanted.includes(name)));
+          return { ...message, Attributes: wanted.length ? kept : undefined };
+        });
+        return { ...reply, body: JSON.stringify(trimmed.length ? { ...parsed, Messages: trimmed } : {}) };
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  async function queueAttributes(req: IncomingMessage, input: Record<string, unknown>): Promise<Reply> {
+    const names = Array.isArray(input.AttributeNames) ? input.AttributeNames.filter((n): n is string => typeof n === 'string') : [];
+    const reply = await forward(req, JSON.stringify({ ...input, AttributeNames: ['All'] }));
+    const parsed = reply.status === 200 ? parseJson(reply.body) : null;
+    if (!parsed || !isRecord(parsed.Attributes)) return reply;
+    const attributes: Record<string, unknown> = { ...parsed.Attributes };
+    const visible = Number(attributes.ApproximateNumberOfMessages ?? 0);
+    const inFlight = Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    attributes.ApproximateNumberOfMessages = String(Math.max(0, visible - inFlight));
+    const kept = names.includes('All') ? attributes : Object.fromEntries(Object.entries(attributes).filter(([name]) => names.includes(name)));
+    return { ...reply, body: JSON.stringify({ ...parsed, Attributes: kept }) };
+  }
+
+  outer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+    });
+    void (async () => {
+      try {
+        const body = await readBody(req);
+        const target = req.headers['x-amz-target'];
+        const input = typeof target === 'string' ? parseJson(body) : null;
+        let reply: Reply;
+        if (input && target === 'AmazonSQS.ReceiveMessage') reply = await receive(req, input, () => closed);
+        else if (input && target === 'AmazonSQS.GetQueueAttributes') reply = await queueAttributes(req, input);
+        else reply = await forward(req, body);
+        if (closed) return;
+        res.writeHead(reply.status, reply.headers);
+        res.end(reply.body);
+      } catch (error) {
+        if (closed) return;
+        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ __type: 'InternalFailure', message: String(error) }));
+      }
+    })();
+  });
+
+  const closeServer = (server: Server) =>
+    new Promise<void>((done) => {
+      server.closeAllConnections();
+      server.close(() => done());
+    });
+  return {
+    port,
+    async close() {
+      await closeServer(outer);
+      await closeServer(inner);
+    },
+  };
+}
