@@ -105,8 +105,8 @@ export interface JobTable {
   putApiKey(keyHash: string, tenant: string): Promise<void>;
   getTenantByApiKey(keyHash: string): Promise<string | null>;
 
-  /** Atomic counter for a fixed window; returns the count after increment. */
-  incrementRateCounter(tenant: string, window: string, ttlSeconds: number): Promise<number>;
+  /** Atomic counter for a fixed window; adds `by` (default 1) and returns the count after it. */
+  incrementRateCounter(tenant: string, window: string, ttlSeconds: number, by?: number): Promise<number>;
   addUsage(tenant: string, day: string, model: string, usage: UsageIncrement): Promise<void>;
   getUsage(tenant: string, day: string, model: string): Promise<UsageIncrement | null>;
 

@@ -89,7 +89,7 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
       return item ? str(item.tenant) : null;
     },
 
-    async incrementRateCounter(tenant, window, ttlSeconds) {
+    async incrementRateCounter(tenant, window, ttlSeconds, by = 1) {
       const now = nowSeconds();
       const key = { pk: tenantPk(tenant), sk: `RATE#${window}` };
       const bump = (reset: boolean) =>
@@ -101,7 +101,7 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
             UpdateExpression: reset ? 'SET #count = :one, expires_at = :exp' : 'ADD #count :one SET expires_at = if_not_exists(expires_at, :exp)',
             ConditionExpression: reset ? 'expires_at <= :now' : 'attribute_not_exists(pk) OR expires_at > :now',
             ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':one': 1, ':exp': now + ttlSeconds, ':now': now },
+            ExpressionAttributeValues: { ':one': by, ':exp': now + ttlSeconds, ':now': now },
             ReturnValues: 'UPDATED_NEW',
           }),
         );
