@@ -3,11 +3,12 @@
 
 export const SECRET_PREFIX = 'whsec_';
 
-export interface WebhookHeaders {
+// A type alias, not an interface, so it is assignable to plain header records.
+export type WebhookHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 export interface SignWebhookOptions {
   /** Stable across retries of the same event: receivers de-duplicate on it. */
