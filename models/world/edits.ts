@@ -1,5 +1,5 @@
 // Edit instructions and their exact effect: the target keeps everything the instruction does not touch.
-import { COLOURS, MAX_SHAPES, POSITIONS, SHAPES, SIZES } from './config.js';
+import { COLOURS, MAX_SHAPES, SHAPES } from './config.js';
 import { EDIT_TEMPLATES, fill, uniqueRefs, whereOf } from './language.js';
 import { freeCells, positionOf, randomShape, type Scene, type SceneShape } from './scene.js';
 import type { Rng } from './rng.js';
@@ -70,5 +70,3 @@ export function sampleEdit(rng: Rng, scene: Scene, op?: EditOp): Edit {
   }
 }
 
-/** Every word an edit can use besides the templates' own words. */
-export const EDIT_SLOT_WORDS = [...COLOURS, ...SHAPES, ...SIZES, ...POSITIONS];
