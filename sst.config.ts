@@ -44,6 +44,7 @@ export default $config({
     return {
       api: router.url,
       bucket: bucket.name,
+      table: table.name,
       jobsQueue: jobs.queue.url,
       modelBundle: worker.bundleUri,
       gpuInstanceType: config.gpu.instance.name,

@@ -18,6 +18,7 @@ export const FIXED_MONTHLY: readonly FixedItem[] = [
   { item: 'CloudWatch alarms: 4 queue alarms, wake alarm (2 metrics), 2 target-tracking alarms (2 metrics each)', usdPerMonth: 1.0 },
   { item: 'ECS Container Insights (task-count metrics for one cluster and service), roughly', usdPerMonth: 3 },
   { item: 'ECR storage for the worker image (~6 GB at $0.10/GB-month)', usdPerMonth: 0.6 },
+  { item: "Route 53 private hosted zone (the Cloud Map namespace SST's Vpc creates)", usdPerMonth: 0.5 },
 ];
 
 /** Requests one single-image job makes, and their unit prices in USD (approximate list prices). */
