@@ -3,6 +3,7 @@ export * from './config.js';
 export { createRng, deriveSeed, type Rng } from './rng.js';
 export { randomScene, positionOf, type Scene, type SceneShape } from './scene.js';
 export { renderScene, type RgbImage } from './render.js';
+export { encodePng, decodeImage } from './png.js';
 export { sampleTask, TASK_KINDS, type Task, type TaskKind, type TaskMessage, type TaskPart } from './tasks.js';
 export { sampleEdit, EDIT_OPS, type Edit, type EditOp } from './edits.js';
 export { sampleQuestion, QUESTION_KINDS, type Question, type QuestionKind } from './questions.js';

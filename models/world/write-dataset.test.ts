@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenizer } from '../../workers/model/tokenizer.js';
 import type { DatasetRecord } from './dataset.js';
+import { decodeImage, encodePng } from './png.js';
 import { renderScene } from './render.js';
 import { writeDataset } from './write-dataset.js';
 
@@ -51,5 +52,18 @@ describe('writeDataset', () => {
     const text = (d: string | undefined): Promise<string> => readFile(join(d ?? '', 'val.jsonl'), 'utf8');
     expect(await text(a)).toBe(await text(b));
     expect(await text(a)).not.toBe(await text(c));
+  });
+});
+
+describe('png', () => {
+  it('encodes and decodes a render losslessly, and resamples other sizes to 64×64', async () => {
+    const scene = { background: [16, 16, 16] as const, shapes: [{ shape: 'square' as const, colour: 'green' as const, size: 'large' as const, cell: 4, dx: 0, dy: 0 }] };
+    const image = renderScene(scene);
+    const decoded = await decodeImage(await encodePng(image));
+    expect(Buffer.compare(Buffer.from(decoded.rgb), Buffer.from(image.rgb))).toBe(0);
+    const doubled = await sharp(image.rgb, { raw: { width: 64, height: 64, channels: 3 } }).resize(128, 128, { kernel: 'nearest' }).ensureAlpha().png().toBuffer();
+    const back = await decodeImage(doubled);
+    expect([back.width, back.height]).toEqual([64, 64]);
+    expect(Buffer.compare(Buffer.from(back.rgb), Buffer.from(image.rgb))).toBe(0);
   });
 });

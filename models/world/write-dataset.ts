@@ -3,12 +3,12 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { createChatTemplate } from '../../workers/model/chat-template.js';
 import { createTokenizer } from '../../workers/model/tokenizer.js';
 import { buildTokenizerJson, specialTokenIds } from './build-tokenizer.js';
 import { CHAT_TEMPLATE, IMAGE_TOKENS } from './config.js';
 import { toRecord } from './dataset.js';
+import { encodePng } from './png.js';
 import { renderScene } from './render.js';
 import { createRng, deriveSeed, type Rng } from './rng.js';
 import { TASK_KINDS, sampleTask, type TaskKind } from './tasks.js';
@@ -72,9 +72,8 @@ export async function writeDataset(options: WriteDatasetOptions): Promise<WriteD
       const image = renderScene(scene);
       const path = record.images[k];
       if (path === undefined) continue;
-      const job: Promise<void> = sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
-        .png({ compressionLevel: 6 })
-        .toFile(join(options.out, path))
+      const job: Promise<void> = encodePng(image)
+        .then((png) => writeFile(join(options.out, path), png))
         .then(
           () => void inFlight.delete(job),
           (error: unknown) => {
