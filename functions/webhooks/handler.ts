@@ -1,10 +1,7 @@
 // AWS Lambda entry: an SQS event source on the events queue with ReportBatchItemFailures, so one failed
 // message is retried without redelivering the whole batch.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createAwsClients } from '../../shared/aws/clients.js';
-import { createDynamoJobTable } from '../../shared/aws/dynamo-job-table.js';
-import { createS3ObjectStore } from '../../shared/aws/s3-object-store.js';
-import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
+import { createPlatformAdapters } from '../../shared/aws/adapters.js';
 import { loadConfig } from '../../shared/config.js';
 import { parseEventMessage } from '../../shared/events.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
@@ -35,11 +32,11 @@ function build(): SqsHandler {
   const config = loadConfig();
   const eventsUrl = config.queues.events;
   if (eventsUrl === null) throw new Error('EVENTS_QUEUE_URL is required');
-  const clients = createAwsClients({ region: config.region, endpoints: config.endpoints });
+  const adapters = createPlatformAdapters(config);
   const dispatcher = createDispatcher({
-    table: createDynamoJobTable({ client: clients.documents, tableName: config.table }),
-    objects: createS3ObjectStore({ client: clients.s3, bucket: config.bucket }),
-    events: createSqsMessageQueue({ client: clients.sqs, queueUrl: eventsUrl, parse: parseEventMessage }),
+    table: adapters.table,
+    objects: adapters.objects,
+    events: adapters.queue(eventsUrl, parseEventMessage),
     send: createNodeWebhookSender({ allowLoopbackWebhooks: config.api.allowLoopbackHttp }),
   });
   return createSqsHandler(dispatcher);
