@@ -1,0 +1,113 @@
+// `npm start`: the whole platform on this machine. The local AWS (s3rver, SQS, dynalite; data in .data/),
+// the API, and the worker and dispatcher once they are wired below, all in this one process, so Ctrl-C
+// stops everything and nothing is left running.
+//
+// Restarts: objects and rows persist in .data/; local SQS keeps messages in memory, so on start every job
+// still `queued` in the table is sent to the jobs queue again (events not yet delivered are lost).
+import { resolve } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { startApiServer } from '../functions/api/serve.js';
+import { startWebhooks } from '../functions/webhooks/start-webhooks.js';
+import { createPlatformDeps } from '../functions/api/platform-deps.js';
+import { seedApiKey } from '../functions/api/auth-keys.js';
+import { parseJobMessage } from '../workers/gpu/job-message.js';
+import { createPlatformAdapters } from '../shared/aws/adapters.js';
+import { loadConfig, type Config } from '../shared/config.js';
+import type { JobMessage } from '../shared/job.js';
+import type { MessageQueue } from '../shared/ports.js';
+import { localAwsEnv, startLocalAws } from './local-aws.js';
+
+const DEV_TENANT = 'dev';
+
+type Stop = () => Promise<void>;
+
+function log(event: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'start', event, ...fields })}\n`);
+}
+
+/** Sends a message for every job that is still queued; local SQS forgot them when the last run stopped. */
+async function requeueQueuedJobs(adapters: ReturnType<typeof createPlatformAdapters>, config: Config, queue: MessageQueue<JobMessage>) {
+  let requeued = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await adapters.clients.documents.send(
+      new ScanCommand({
+        TableName: config.table,
+        FilterExpression: 'kind = :job AND #status = :queued',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':job': 'job', ':queued': 'queued' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const { id, tenant, model } = item;
+      if (typeof id !== 'string' || typeof tenant !== 'string' || typeof model !== 'string') continue;
+      await queue.send({ v: 1, job_id: id, tenant, model, attempt: 1 });
+      requeued += 1;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return requeued;
+}
+
+async function main(): Promise<void> {
+  const stops: Stop[] = [];
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping', { signal });
+    void (async () => {
+      for (const stop of stops.reverse()) await stop().catch((error: unknown) => log('stop_failed', { error: String(error) }));
+      process.exit(0);
+    })();
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+
+  const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+  const local = await startLocalAws({ dataDir });
+  stops.push(() => local.stop());
+  // Local defaults: webhooks and image URLs may point at loopback receivers on this machine.
+  const config = loadConfig({ ALLOW_LOOPBACK_HTTP: 'true', ...process.env, ...localAwsEnv(local), DATA_DIR: dataDir });
+  const adapters = createPlatformAdapters(config);
+  stops.push(async () => adapters.destroy());
+  if (config.queues.jobs === null) throw new Error('local jobs queue missing');
+
+  await seedApiKey(adapters.table, config.devApiKey, DEV_TENANT, config.api.keyPepper);
+  const requeued = await requeueQueuedJobs(adapters, config, adapters.queue(config.queues.jobs, parseJobMessage));
+
+  // Webhooks: DEV_WEBHOOK_SECRET (whsec_…) fixes the dev tenant's signing secret; random when unset.
+  const webhooks = await startWebhooks({ config, adapters, devTenant: DEV_TENANT, devSecret: process.env.DEV_WEBHOOK_SECRET });
+  stops.push(() => webhooks.stop());
+
+  const api = await startApiServer({
+    deps: { ...createPlatformDeps({ config, clients: adapters.clients }), webhooks: webhooks.routes },
+    port: config.port,
+    host: config.host,
+  });
+  stops.push(() => api.close());
+
+  // Worker and dispatcher: started here by their parts (each pushes its stop onto `stops`).
+
+  log('ready', { url: api.url, data_dir: dataDir, requeued_jobs: requeued, endpoints: local.endpoints });
+  process.stdout.write(
+    [
+      '',
+      `Nexus platform running at ${api.url}  (Ctrl-C stops it; data in ${dataDir})`,
+      `Development API key (tenant "${DEV_TENANT}"): ${config.devApiKey}`,
+      '',
+      'Try:',
+      `  curl -s ${api.url}/health`,
+      `  curl -s ${api.url}/v1/jobs -H "Authorization: Bearer ${config.devApiKey}" -H "Content-Type: application/json" \\`,
+      `    -d '{"model":"nexus-mini","messages":[{"role":"user","content":"Draw a red circle on a white background."}]}'`,
+      `  curl -s ${api.url}/v1/jobs/<job id> -H "Authorization: Bearer ${config.devApiKey}"`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  log('start_failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+});
