@@ -67,7 +67,13 @@ export function createApp(input: ApiDeps): OpenAPIHono<ApiEnv> {
   app.use('/v1/*', bearerAuth({ table: deps.jobs, pepper: deps.settings.apiKeyPepper, cacheSeconds: deps.settings.authCacheSeconds, now: deps.now }));
   app.use(
     '/v1/*',
-    rateLimit({ table: deps.jobs, limit: deps.settings.rateLimitPerWindow, windowSeconds: deps.settings.rateWindowSeconds, now: deps.now }),
+    rateLimit({
+      table: deps.jobs,
+      limit: deps.settings.rateLimitPerWindow,
+      windowSeconds: deps.settings.rateWindowSeconds,
+      now: deps.now,
+      mode: deps.settings.rateLimitMode,
+    }),
   );
 
   for (const register of ROUTES) register(app, deps);

@@ -23,6 +23,8 @@ export interface ApiSettings {
   /** Requests per tenant per rate window (DynamoDB counter, so it holds across Lambda instances). */
   rateLimitPerWindow: number;
   rateWindowSeconds: number;
+  /** See middleware/rate-limit.ts: 'sync' for Lambda, 'batched' for a long-lived Node server. */
+  rateLimitMode: 'sync' | 'batched';
   idempotencyTtlSeconds: number;
   /** A job still queued after this long expires instead of running. */
   queueDeadlineSeconds: number;
@@ -37,6 +39,7 @@ export const DEFAULT_SETTINGS: Omit<ApiSettings, 'apiKeyPepper'> = {
   allowLoopbackHttp: false,
   rateLimitPerWindow: 600,
   rateWindowSeconds: 60,
+  rateLimitMode: 'sync',
   idempotencyTtlSeconds: 24 * 60 * 60,
   queueDeadlineSeconds: 60 * 60,
   presignTtlSeconds: 60 * 60,

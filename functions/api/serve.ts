@@ -17,7 +17,8 @@ export interface ApiServer {
 }
 
 export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const app = createApp(options.deps);
+  // A long-lived process can batch its rate-counter writes (see middleware/rate-limit.ts).
+  const app = createApp({ ...options.deps, settings: { rateLimitMode: 'batched', ...options.deps.settings } });
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);

@@ -8,33 +8,84 @@ export interface RateLimitOptions {
   limit: number;
   windowSeconds: number;
   now: () => Date;
+  /**
+   * sync: every request waits for its atomic ADD in the table (exact across instances; right for Lambda,
+   * which freezes a function between requests, so background writes cannot be relied on).
+   * batched: a long-lived process counts locally and flushes the sum in one ADD at a time, so the table
+   * costs one write per round trip instead of one per request. Other instances' counts are learnt from
+   * each flush's reply, so the overshoot is bounded by what arrives during one round trip.
+   */
+  mode: 'sync' | 'batched';
 }
 
-/**
- * Fixed-window counter per tenant in DynamoDB: one atomic ADD per request, shared by every API instance
- * (an in-memory bucket would multiply the limit by the number of Lambda instances).
- */
+interface TenantWindow {
+  windowStart: number;
+  /** Count in the table as of the last reply (includes every flushed local request). */
+  known: number;
+  pending: number;
+  inFlight: number;
+  flushing: Promise<void> | null;
+}
+
+const rateLimited = (limit: number, windowSeconds: number, retryAfterSeconds: number): PlatformError =>
+  new PlatformError({
+    type: 'rate_limit_error',
+    status: 429,
+    code: 'rate_limited',
+    message: `rate limit of ${limit} requests per ${windowSeconds} s exceeded`,
+    retryable: true,
+    retryAfterSeconds,
+  });
+
+/** Fixed-window counter per tenant in DynamoDB, shared by every API instance. */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> {
+  const windowMs = options.windowSeconds * 1000;
+  const ttl = options.windowSeconds * 2;
+  const windows = new Map<string, TenantWindow>();
+
+  const flush = (tenant: string, w: TenantWindow): Promise<void> => {
+    w.flushing ??= (async () => {
+      while (w.pending > 0) {
+        const amount = w.pending;
+        w.pending = 0;
+        w.inFlight += amount;
+        try {
+          w.known = Math.max(w.known, await options.table.incrementRateCounter(tenant, String(w.windowStart), ttl, amount));
+        } catch (err) {
+          // Fail open: a counter outage must not take the API down with it.
+          console.warn(JSON.stringify({ level: 'warn', msg: 'rate counter unavailable', cause: String(err) }));
+          w.known += amount;
+        } finally {
+          w.inFlight -= amount;
+        }
+      }
+      w.flushing = null;
+    })();
+    return w.flushing;
+  };
+
   return async (c, next) => {
+    const tenant = c.get('tenant');
     const nowMs = options.now().getTime();
-    const windowMs = options.windowSeconds * 1000;
     const windowStart = Math.floor(nowMs / windowMs) * windowMs;
-    const count = await options.table.incrementRateCounter(c.get('tenant'), String(windowStart), options.windowSeconds * 2);
-    const remaining = Math.max(0, options.limit - count);
-    const resetSeconds = Math.max(1, Math.ceil((windowStart + windowMs - nowMs) / 1000));
-    c.header('RateLimit-Limit', String(options.limit));
-    c.header('RateLimit-Remaining', String(remaining));
-    c.header('RateLimit-Reset', String(resetSeconds));
-    if (count > options.limit) {
-      throw new PlatformError({
-        type: 'rate_limit_error',
-        status: 429,
-        code: 'rate_limited',
-        message: `rate limit of ${options.limit} requests per ${options.windowSeconds} s exceeded`,
-        retryable: true,
-        retryAfterSeconds: resetSeconds,
-      });
+    let w = windows.get(tenant);
+    if (w === undefined || w.windowStart !== windowStart) {
+      if (windows.size >= 10_000) windows.clear();
+      w = { windowStart, known: 0, pending: 0, inFlight: 0, flushing: null };
+      windows.set(tenant, w);
     }
+    const resetSeconds = Math.max(1, Math.ceil((windowStart + windowMs - nowMs) / 1000));
+    if (w.known + w.pending + w.inFlight >= options.limit) throw rateLimited(options.limit, options.windowSeconds, resetSeconds);
+    // The first request of a window in this process waits, so a fresh instance starts from the shared count.
+    const first = w.known === 0 && w.inFlight === 0 && w.pending === 0;
+    w.pending += 1;
+    const flushed = flush(tenant, w);
+    if (options.mode === 'sync' || first) await flushed;
+    const count = w.known + w.pending + w.inFlight;
+    if (count > options.limit) throw rateLimited(options.limit, options.windowSeconds, resetSeconds);
+    c.header('RateLimit-Limit', String(options.limit));
+    c.header('RateLimit-Remaining', String(Math.max(0, options.limit - count)));
+    c.header('RateLimit-Reset', String(resetSeconds));
     await next();
   };
 }
