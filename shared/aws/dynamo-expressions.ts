@@ -33,9 +33,23 @@ export function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 }
 
+// Web-standard base64url (no Buffer), because the API that uses these also runs on edge runtimes.
+function toBase64Url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): string {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+}
+
 /** Opaque page cursor: base64url of the last key of the page. */
 export function encodeCursor(key: { pk: string; sk: string }): string {
-  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
+  return toBase64Url(JSON.stringify({ pk: key.pk, sk: key.sk }));
 }
 
 /** Decodes a cursor and checks that it belongs to `pk` and to rows starting with `skPrefix`. */
@@ -43,7 +57,7 @@ export function decodeCursor(cursor: string, pk: string, skPrefix: string): { pk
   const bad = () => invalidRequest('invalid_cursor', 'The pagination cursor is not valid.', 'cursor');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(fromBase64Url(cursor));
   } catch {
     throw bad();
   }
