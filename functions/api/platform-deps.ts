@@ -28,16 +28,16 @@ export function createPlatformDeps(options: PlatformDepsOptions): ApiDeps {
   const jobs = createDynamoJobTable({ client: clients.documents, tableName: config.table });
   const objects = createS3ObjectStore({ client: clients.s3, bucket: config.bucket });
   const queue = createSqsMessageQueue<JobMessage>({ client: clients.sqs, queueUrl: config.queues.jobs, parse: sendOnly });
-  const events =
-    config.queues.events === null
-      ? undefined
-      : createEventEmitter({ queue: createSqsMessageQueue({ client: clients.sqs, queueUrl: config.queues.events, parse: parseEventMessage }), table: jobs });
+  const eventsQueue =
+    config.queues.events === null ? undefined : createSqsMessageQueue({ client: clients.sqs, queueUrl: config.queues.events, parse: parseEventMessage });
+  const events = eventsQueue === undefined ? undefined : createEventEmitter({ queue: eventsQueue, table: jobs });
   return {
     jobs,
     objects,
     queue,
     models: options.models ?? staticCatalog(DEFAULT_MODELS),
-    ...(events === undefined ? {} : { events }),
+    // Replays only need the events queue; Node entries add a sender for POST /v1/webhooks/test.
+    ...(events === undefined || eventsQueue === undefined ? {} : { events, webhooks: { events: eventsQueue } }),
     settings: {
       apiKeyPepper: config.api.keyPepper,
       allowLoopbackHttp: config.api.allowLoopbackHttp,

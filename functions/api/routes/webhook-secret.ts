@@ -14,8 +14,11 @@ import { checkClientUrl } from '../url-policy.js';
 export interface WebhookRouteDeps {
   /** The events queue: replays go through the dispatcher like any event. */
   events: MessageQueue<EventMessage>;
-  /** Sends one signed POST now (the dispatcher's sender: SSRF guard, 15 s, no redirects). */
-  send: WebhookSender;
+  /**
+   * Sends one signed POST now (the dispatcher's sender: SSRF guard, 15 s, no redirects). Node-only (it
+   * resolves DNS and pins the connection), so edge entries leave it out and the test route answers 503.
+   */
+  send?: WebhookSender;
 }
 
 export const webhooksUnavailable = (): PlatformError =>
@@ -89,10 +92,11 @@ export const registerWebhookSecretRoutes: RegisterRoutes = (app, deps) => {
     const tenant = c.get('tenant');
     const verdict = checkClientUrl(c.req.valid('json').url, deps.settings.allowLoopbackHttp);
     if (!verdict.ok) throw invalidRequest('invalid_url', `url: ${verdict.message}`, 'url');
-    if (!deps.webhooks) throw webhooksUnavailable();
+    const send = deps.webhooks?.send;
+    if (send === undefined) throw webhooksUnavailable();
     const id = newEventId();
     const body = JSON.stringify({ id, type: 'webhook.test', created_at: deps.now().toISOString(), data: { object: 'webhook_test', url: verdict.url } });
-    const outcome = await deps.webhooks.send({ url: verdict.url, id, body, secrets: await signingSecrets(deps.jobs, tenant) });
+    const outcome = await send({ url: verdict.url, id, body, secrets: await signingSecrets(deps.jobs, tenant) });
     if (outcome.ok && (await deps.jobs.listDisabledWebhookEndpoints(tenant)).includes(verdict.url)) {
       await deps.jobs.enableWebhookEndpoint(tenant, verdict.url);
     }
