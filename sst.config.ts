@@ -2,6 +2,7 @@
 // Type-checked by `npm run typecheck:infra` (tsconfig.infra.json), deployed with `npx sst deploy --stage prod`.
 export default $config({
   app(input) {
+    // The same stages as PRODUCTION_STAGES in infra/config.ts (app() runs before run() can import it).
     const production = input?.stage === 'prod' || input?.stage === 'production';
     return {
       name: 'nexus',
@@ -22,9 +23,7 @@ export default $config({
     const { createTable } = await import('./infra/table.js');
     const { createSecrets, createApi } = await import('./infra/api.js');
     const { createWebhookDispatcher } = await import('./infra/webhooks.js');
-    const { createGpuCluster } = await import('./infra/gpu-cluster.js');
-    const { createGpuService } = await import('./infra/gpu-service.js');
-    const { createGpuScaling } = await import('./infra/gpu-scaling.js');
+    const { createGpuWorkers } = await import('./infra/gpu-workers.js');
 
     const config = resolveStageConfig($app.stage, process.env);
     const { bucket } = createStorage(config);
@@ -37,9 +36,7 @@ export default $config({
     const { router } = createApi(config, resources, secrets);
     createWebhookDispatcher(config, resources);
 
-    const gpu = createGpuCluster(config);
-    const worker = createGpuService(config, resources, gpu);
-    createGpuScaling(config, jobs.queue, gpu, worker);
+    const { worker } = createGpuWorkers(config, resources);
 
     return {
       api: router.url,
