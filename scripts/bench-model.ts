@@ -98,8 +98,7 @@ function python(args: string[]): Promise<string> {
   });
 }
 
-async function torchSide(model: RuntimeModel, run: string | null): Promise<{ seconds: number; flopsPerRow: number } | { reason: string }> {
-  if (run === null) return { reason: 'no trainer run folder (config.json + ckpt/*.npz) found; pass --run' };
+async function torchSide(model: RuntimeModel, bundle: string, run: string | null): Promise<{ seconds: number; flopsPerRow: number; weights: string } | { reason: string }> {
   const request = generation(1);
   const rendered = model.context.render(request.messages);
   const [decoded] = await decode(model.context.decoder, [
@@ -110,11 +109,16 @@ async function torchSide(model: RuntimeModel, run: string | null): Promise<{ sec
     const job = join(dir, 'job.json');
     const defaults = model.manifest.defaults.generation;
     await writeFile(job, JSON.stringify({ prompt_ids: rendered.inputIds, text_ids: decoded?.textIds ?? [], steps: defaults.steps, guidance: defaults.guidance, seed: 1 }));
-    const out = await python(['models/training/bench_torch.py', '--run', run, '--job', job, '--threads', String(threads), '--repeats', String(repeats)]);
+    // The trainer's run folder when present; otherwise the modules re-created from the bundle's own ONNX weights.
+    const source = run === null ? ['--bundle', bundle] : ['--run', run];
+    const out = await python(['models/training/bench_torch.py', ...source, '--job', job, '--threads', String(threads), '--repeats', String(repeats)]).catch((e: unknown) => e);
+    if (out instanceof Error) return { reason: out.message.slice(0, 400) };
+    if (typeof out !== 'string') return { reason: 'no output' };
     const last = out.trim().split('\n').pop() ?? '{}';
     const parsed: unknown = JSON.parse(last);
     if (typeof parsed !== 'object' || parsed === null || !('torch_job_seconds' in parsed) || !('decoder_flops_per_row' in parsed)) return { reason: `unexpected output: ${last}` };
-    return { seconds: Number(parsed.torch_job_seconds), flopsPerRow: Number(parsed.decoder_flops_per_row) };
+    const weights = 'weights' in parsed ? String(parsed.weights) : 'unknown';
+    return { seconds: Number(parsed.torch_job_seconds), flopsPerRow: Number(parsed.decoder_flops_per_row), weights };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -164,7 +168,7 @@ async function main(): Promise<void> {
   const ortTimes: number[] = [];
   for (let i = 0; i < repeats; i += 1) ortTimes.push(await timeAsync(() => model.run(generation(1))));
   const ortJob = median(ortTimes);
-  const torch = await torchSide(model, findRun());
+  const torch = await torchSide(model, bundle, findRun());
   const ortVsTorch = 'seconds' in torch ? torch.seconds / ortJob : null;
   log(`generation job: onnxruntime-node ${round(ortJob * 1000)} ms` + ('seconds' in torch ? `, PyTorch ${round(torch.seconds * 1000)} ms` : `, PyTorch: ${torch.reason}`));
 
@@ -198,7 +202,7 @@ async function main(): Promise<void> {
       token_by_token_ms: prefill['token_by_token_ms'],
       ort_job_ms: round(ortJob * 1000),
       torch_job_ms: 'seconds' in torch ? round(torch.seconds * 1000) : null,
-      torch_note: 'reason' in torch ? torch.reason : 'same weights (trainer run), same threads, torch ' + 'on CPU',
+      torch_note: 'reason' in torch ? torch.reason : `PyTorch on CPU, same threads, weights: ${torch.weights}`,
       batch1x8_ms: round(median(singleTimes) * 1000),
       batch8_ms: round(median(batchTimes) * 1000),
       decoder_gflops: decGflops === null ? null : round(decGflops, 2),

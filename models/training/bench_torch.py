@@ -2,7 +2,7 @@
 trainer's run folder the bundle was exported from) and the same thread count, plus the diffusion decoder's
 FLOP count per row. Prints one JSON object.
 
-  python3 models/training/bench_torch.py --run RUN --job job.json --threads 2 --repeats 5
+  python3 models/training/bench_torch.py (--run RUN | --bundle DIR) --job job.json --threads 2 --repeats 5
 
 job.json (written by scripts/bench-model.ts): prompt_ids, text_ids (the tokens the runtime decoded before
 <boi>), steps, guidance, seed. The torch job replays the runtime's work: prompt pass, one pass per text token,
@@ -23,13 +23,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import layers  # noqa: E402
 from evaluate import load_models  # noqa: E402
+from onnx_weights import load_bundle_models  # noqa: E402
 
 
 @torch.no_grad()
 def generation_job(m, cfg, job):
     ar, gen = m["ar"]["prefill"], m["gen"]
     sp = cfg["special"]
-    n = 16
+    n = cfg.get("image_tokens", 16)
     ids = torch.tensor([job["prompt_ids"]])
     x = ar.embed(ids)
     t = ids.shape[1]
@@ -106,7 +107,9 @@ def decoder_flops_per_row(dec, dim, n=16):
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--run", required=True, help="the trainer's run folder (config.json + ckpt/*.npz)")
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--run", help="the trainer's run folder (config.json + ckpt/*.npz)")
+    src.add_argument("--bundle", help="a bundle folder: modules re-created from its ONNX weights, checked against its goldens")
     ap.add_argument("--job", required=True)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
@@ -115,14 +118,19 @@ def main(argv=None):
     layers.set_fused_attention(False)
     with open(args.job, encoding="utf-8") as f:
         job = json.load(f)
-    cfg, m = load_models(args.run, torch.device("cpu"))
+    if args.run:
+        cfg, m = load_models(args.run, torch.device("cpu"))
+        source = "trainer run " + args.run
+    else:
+        cfg, m = load_bundle_models(args.bundle)
+        source = "ONNX weights of " + args.bundle + " (goldens reproduced)"
     generation_job(m, cfg, job)  # warm-up
     times = []
     for _ in range(args.repeats):
         t0 = time.perf_counter()
         generation_job(m, cfg, job)
         times.append(time.perf_counter() - t0)
-    print(json.dumps({"torch_job_seconds": statistics.median(times), "torch_version": torch.__version__, "threads": args.threads,
+    print(json.dumps({"torch_job_seconds": statistics.median(times), "torch_version": torch.__version__, "threads": args.threads, "weights": source,
                       "decoder_flops_per_row": decoder_flops_per_row(m["gen"], cfg["dim"])}))
 
 
