@@ -1,6 +1,6 @@
-// Scales the worker service on backlog per task (visible jobs ÷ running tasks, infra/scaling.ts). Target
-// tracking holds it at the target; a step policy on "visible jobs while no task runs" wakes it from zero,
-// which target tracking cannot (it multiplies the current count). Scale-in never kills a task mid-job: the
+// Scales the worker service on backlog per task (visible jobs ÷ the service's tasks, infra/scaling.ts says
+// why desired rather than running). Target tracking holds it at the target; a step policy on "visible jobs
+// while the service has no task" wakes it from zero, which target tracking cannot (it multiplies the count). Scale-in never kills a task mid-job: the
 // worker sets ECS task scale-in protection while it holds a job, and instances are protected by the capacity
 // provider while tasks run on them.
 import type { StageConfig } from './config.js';
@@ -51,13 +51,13 @@ export function createGpuScaling(
             },
           },
           {
-            id: 'running',
+            id: 'tasks',
             returnData: false,
             metricStat: {
-              stat: 'Average',
+              stat: 'Maximum',
               metric: {
                 namespace: 'ECS/ContainerInsights',
-                metricName: 'RunningTaskCount',
+                metricName: 'DesiredTaskCount',
                 dimensions: [
                   { name: 'ClusterName', value: gpu.cluster.name },
                   { name: 'ServiceName', value: worker.service.name },
@@ -65,7 +65,7 @@ export function createGpuScaling(
               },
             },
           },
-          { id: 'backlog', label: 'Visible jobs per running task', expression: BACKLOG_PER_TASK_EXPRESSION, returnData: true },
+          { id: 'backlog', label: 'Visible jobs per task', expression: BACKLOG_PER_TASK_EXPRESSION, returnData: true },
         ],
       },
     },
@@ -89,7 +89,7 @@ export function createGpuScaling(
   });
 
   new aws.cloudwatch.MetricAlarm('GpuWorkerWakeAlarm', {
-    alarmDescription: 'Jobs are waiting and no GPU worker runs: set the task count from the backlog',
+    alarmDescription: 'Jobs are waiting and the GPU service has no task: set the task count from the backlog',
     comparisonOperator: 'GreaterThanOrEqualToThreshold',
     threshold: WAKE_THRESHOLD,
     evaluationPeriods: 1,
@@ -103,17 +103,17 @@ export function createGpuScaling(
         metric: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueName }, period: 60, stat: 'Maximum' },
       },
       {
-        id: 'running',
+        id: 'tasks',
         returnData: false,
         metric: {
           namespace: 'ECS/ContainerInsights',
-          metricName: 'RunningTaskCount',
+          metricName: 'DesiredTaskCount',
           dimensions: { ClusterName: gpu.cluster.name, ServiceName: worker.service.name },
           period: 60,
-          stat: 'Average',
+          stat: 'Maximum',
         },
       },
-      { id: 'wake', label: 'Visible jobs while no task runs', expression: VISIBLE_WHILE_IDLE_EXPRESSION, returnData: true },
+      { id: 'wake', label: 'Visible jobs while the service has no task', expression: VISIBLE_WHILE_IDLE_EXPRESSION, returnData: true },
     ],
   });
   return { target };

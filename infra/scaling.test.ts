@@ -11,7 +11,7 @@ import {
 } from './scaling.js';
 
 describe('backlog per task', () => {
-  it('divides visible jobs by running tasks, infinite when jobs wait and nothing runs', () => {
+  it('divides visible jobs by tasks, infinite when jobs wait and there is no task', () => {
     expect(backlogPerTask(10, 4)).toBe(2.5);
     expect(backlogPerTask(0, 0)).toBe(0);
     expect(backlogPerTask(3, 0)).toBe(Number.POSITIVE_INFINITY);

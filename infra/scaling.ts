@@ -1,14 +1,16 @@
 // Scaling arithmetic of the GPU worker service, shared by infra/gpu-scaling.ts (which turns it into AWS
-// policies) and its tests. The metric is backlog per task: visible jobs ÷ running tasks. A target-tracking
-// policy holds it near the target; it cannot act when no task runs (0 tasks × anything = 0), so a step policy
-// on "visible jobs while no task runs" sets an exact task count to wake the service from zero.
+// policies) and its tests. The metric is backlog per task: visible jobs ÷ the service's tasks. Tasks are counted
+// as ECS's desired count, not only the running ones, so tasks still starting (minutes on a fresh GPU instance)
+// count: otherwise the metric reads 0 during a wake-up and target tracking would scale the service straight back
+// in. Target tracking holds the metric near the target; it cannot act from zero tasks (it multiplies the
+// current count), so a step policy on "visible jobs while the service has no task" sets an exact count instead.
 
 /** Application Auto Scaling accepts at most 20 step adjustments per policy. */
 export const MAX_STEP_ADJUSTMENTS = 20;
 
-export function backlogPerTask(visible: number, runningTasks: number): number {
+export function backlogPerTask(visible: number, tasks: number): number {
   if (visible <= 0) return 0;
-  return runningTasks > 0 ? visible / runningTasks : Number.POSITIVE_INFINITY;
+  return tasks > 0 ? visible / tasks : Number.POSITIVE_INFINITY;
 }
 
 export interface DesiredTasksInput {
@@ -25,12 +27,12 @@ export function desiredTasks(input: DesiredTasksInput): number {
 }
 
 /**
- * The CloudWatch metric-math expressions, with `visible` and `running` as the query ids. FILL makes a missing
- * running-task datapoint (no task has reported yet) count as zero.
+ * The CloudWatch metric-math expressions, with `visible` (SQS ApproximateNumberOfMessagesVisible) and `tasks`
+ * (Container Insights DesiredTaskCount) as the query ids. FILL counts a missing task datapoint as zero.
  */
-export const BACKLOG_PER_TASK_EXPRESSION = 'IF(FILL(running, 0) > 0, visible / FILL(running, 0), 0)';
-export const VISIBLE_WHILE_IDLE_EXPRESSION = 'IF(FILL(running, 0) < 1, visible, 0)';
-/** The wake alarm fires when the expression is at least this (one visible job and no running task). */
+export const BACKLOG_PER_TASK_EXPRESSION = 'IF(FILL(tasks, 0) > 0, visible / FILL(tasks, 0), 0)';
+export const VISIBLE_WHILE_IDLE_EXPRESSION = 'IF(FILL(tasks, 0) < 1, visible, 0)';
+/** The wake alarm fires when the expression is at least this (one visible job and no task). */
 export const WAKE_THRESHOLD = 1;
 
 export interface StepAdjustment {
@@ -42,7 +44,7 @@ export interface StepAdjustment {
 }
 
 /**
- * Steps for the wake-from-zero policy: visible jobs v ≥ 1 with no running task → ceil(v / target) tasks,
+ * Steps for the wake-from-zero policy: visible jobs v ≥ 1 with no task → ceil(v / target) tasks,
  * capped at maxTasks. Step k covers v − 1 ∈ [(k−1)·target, k·target); the last step is open-ended. Past the
  * 20-step limit the wake stops at 20 tasks and target tracking takes over once they run.
  */
