@@ -22,6 +22,21 @@ function sendOnly(raw: unknown): JobMessage {
   throw new Error(`the API does not consume the jobs queue (got ${typeof raw})`);
 }
 
+/** Ready when the table and the jobs queue answer; cached briefly so health checks cost little. */
+function readiness(probe: () => Promise<unknown>, cacheMs: number): () => Promise<boolean> {
+  let last: { at: number; ok: boolean } | null = null;
+  return async () => {
+    const now = Date.now();
+    if (last !== null && now - last.at < cacheMs) return last.ok;
+    const ok = await probe().then(
+      () => true,
+      () => false,
+    );
+    last = { at: now, ok };
+    return ok;
+  };
+}
+
 export function createPlatformDeps(options: PlatformDepsOptions): ApiDeps {
   const { config, clients } = options;
   if (config.queues.jobs === null) throw new Error('JOBS_QUEUE_URL is not configured');
@@ -36,6 +51,7 @@ export function createPlatformDeps(options: PlatformDepsOptions): ApiDeps {
     objects,
     queue,
     models: options.models ?? staticCatalog(DEFAULT_MODELS),
+    ready: readiness(() => Promise.all([jobs.getTenantByApiKey('health-probe'), queue.depth()]), 2000),
     // Replays only need the events queue; Node entries add a sender for POST /v1/webhooks/test.
     ...(events === undefined || eventsQueue === undefined ? {} : { events, webhooks: { events: eventsQueue } }),
     settings: {

@@ -99,3 +99,18 @@ describe('handler (Lambda)', () => {
     expect((await stack.table.getJob('dev', job.id))?.status).toBe('queued');
   });
 });
+
+describe('readiness (platform wiring)', () => {
+  it('/health is 503 while the backing services do not answer', async () => {
+    const config = loadConfig({ ...env(), DYNAMODB_ENDPOINT: 'http://127.0.0.1:9', SQS_ENDPOINT: 'http://127.0.0.1:9' });
+    const deadClients = createAwsClients({ region: config.region, endpoints: config.endpoints, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const down = await startApiServer({ deps: createPlatformDeps({ config, clients: deadClients }), port: 0 });
+    try {
+      const res = await fetch(`${down.url}/health`);
+      expect([res.status, await res.json()]).toEqual([503, { status: 'unavailable' }]);
+    } finally {
+      await down.close();
+      deadClients.destroy();
+    }
+  });
+});
