@@ -1,0 +1,93 @@
+// `npm start` as a user runs it: ready line, /health, a job created, SIGTERM exits cleanly, and after a
+// restart on the same data directory the job is still there.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const KEY = 'sk_dev_test_0123456789abcdef';
+let dataDir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'nexus-start-'));
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  requeued: number;
+  exited: Promise<number | null>;
+}
+
+function start(): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEV_API_KEY: KEY, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return new Promise((done, fail) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`no ready line in 90 s:\n${output}`)), 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      for (const line of output.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const entry: unknown = JSON.parse(line);
+        if (typeof entry === 'object' && entry !== null && 'event' in entry && entry.event === 'ready' && 'url' in entry && 'requeued_jobs' in entry) {
+          clearTimeout(timer);
+          child.stdout?.off('data', onData);
+          done({ child, url: String(entry.url), requeued: Number(entry.requeued_jobs), exited });
+          return;
+        }
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`exited with ${code} before ready:\n${output}`));
+    });
+  });
+}
+
+describe('npm start', () => {
+  it('serves, stops on SIGTERM, and keeps jobs across a restart', async () => {
+    const first = await start();
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${first.url}/health`)).status).toBe(200);
+    const created = await fetch(`${first.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'nexus-mini', messages: [{ role: 'user', content: 'Draw a red circle.' }] }),
+    });
+    expect(created.status).toBe(202);
+    const { id } = z.object({ id: z.string() }).parse(await created.json());
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = await start();
+    try {
+      const again = await fetch(`${second.url}/v1/jobs/${id}`, { headers: { authorization: `Bearer ${KEY}` } });
+      expect(again.status).toBe(200);
+      const job = z.object({ id: z.string(), status: z.string() }).parse(await again.json());
+      expect(job.id).toBe(id);
+      // Still queued (no worker ran it) means it was sent to the fresh queue again.
+      if (job.status === 'queued') expect(second.requeued).toBe(1);
+    } finally {
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    }
+  }, 240_000);
+});
