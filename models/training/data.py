@@ -9,13 +9,14 @@ import os
 import shutil
 
 import numpy as np
-from PIL import Image
 
 RECORD_KEYS = ("id", "task", "input_ids", "image_spans", "loss_start", "answer", "scene", "target_scene")
 
 
 def read_dataset_dir(path):
     """Reads DIR/{split}.jsonl + images into (images uint8 [M,S,S,3], records with global image indices)."""
+    from PIL import Image  # only here: the GPU machine reads packed arrays and may lack PIL
+
     jsonl = [f for f in sorted(os.listdir(path)) if f.endswith(".jsonl")]
     if not jsonl:
         raise FileNotFoundError(f"no .jsonl in {path}")
@@ -81,6 +82,23 @@ def special_ids(tokenizer_json, image_tokens):
     vocab_size = max(table.values()) + 1
     id_to_token = {v: k for k, v in table.items()}
     return ids, vocab_size, id_to_token
+
+
+def write_png(path, rgb):
+    """uint8 [H,W,3] -> 8-bit RGB PNG, with the standard library only (PIL is absent on the GPU machine)."""
+    import struct
+    import zlib
+
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(h))
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    with open(path, "wb") as f:
+        f.write(png)
 
 
 if __name__ == "__main__":

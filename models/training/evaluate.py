@@ -7,19 +7,19 @@ per-position cosine curves of the ablation, and the image-token timings.
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from ar_batches import assemble, build_arrays, masks, take, to_device  # noqa: E402
 from checkpoint import RunState, load_weights  # noqa: E402
-from data import load_any  # noqa: E402
+from data import load_any, write_png  # noqa: E402
 from decoder import sample_euler  # noqa: E402
 from encoder import VisionEncoder  # noqa: E402
 from infer import image_tokens  # noqa: E402
@@ -42,8 +42,7 @@ def load_models(run, device):
 
 
 def save_png(x, path):
-    arr = ((x.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
-    Image.fromarray(arr).save(path)
+    write_png(path, ((x.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy())
 
 
 @torch.no_grad()
@@ -137,6 +136,7 @@ def main(argv=None):
         save_png(imgs[k], os.path.join(args.out, "editing", f"{records[r]['id']}.png"))
     res["timing"] = timings(ar_p, ar_t, arrays, curve_idx, table, device, args.timing_repeats, n_tok)
     res["prefill_cache_vs_full_pass_max_abs"] = cache_check(ar_p, arrays, curve_idx[:64], table, device, n_tok)
+    shutil.copy(os.path.join(args.run, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump(res, f)
     print(json.dumps({"understanding_exact_ids": float(np.mean([u["exact_ids"] for u in res["understanding"]] or [0])),

@@ -17,6 +17,8 @@ def set_fused_attention(enabled):
 
 def attention(q, k, v, bias=None):
     """q [B,H,Tq,hd], k/v [B,H,Tk,hd], bias additive [B,1|H,Tq,Tk] or None."""
+    if bias is not None and bias.dtype != q.dtype:
+        bias = bias.to(q.dtype)  # autocast: q is bf16 while the mask was built in fp32
     if USE_FUSED_ATTENTION:
         return F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
     scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(q.shape[-1]))

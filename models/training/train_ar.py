@@ -57,7 +57,7 @@ def train_transformers(cfg, state, records, arrays, table, vocab_size, device):
         opts = [torch.optim.AdamW(models[v].parameters(), lr=cfg["ar_lr"], weight_decay=0.01) for v in VARIANTS]
         lr = cfg["ar_lr"] * lr_scale
         loop = StageLoop(key, state, int(cfg["ar_steps"] * share), cfg["ar_seconds"] * share,
-                         [models[v] for v in VARIANTS], opts, lr, warmup=50 if lr_scale == 1.0 else 1)
+                         [models[v] for v in VARIANTS], opts, lr, warmup=50 if lr_scale == 1.0 else 1, save_every=cfg["save_every"], log_every=cfg["log_every"])
         gen = torch.Generator().manual_seed(cfg["seed"] + 3 + len(info))
         pool_t = torch.from_numpy(pool)
         for _ in loop:

@@ -20,9 +20,9 @@ def make_edit_decoder(cfg):
 def flow_loss(velocity_fn, x0, gen, device, p_drop):
     b = x0.shape[0]
     # Logit-normal timesteps (as SD3/FLUX train) spend more steps mid-trajectory where shapes are decided.
-    t = torch.sigmoid(torch.randn(b, generator=gen)).to(device)
-    eps = torch.randn(x0.shape, generator=gen).to(device)
-    drop = (torch.rand(b, generator=gen) < p_drop).float().to(device)
+    t = torch.sigmoid(torch.randn(b, generator=gen, device=device))
+    eps = torch.randn(x0.shape, generator=gen, device=device)
+    drop = (torch.rand(b, generator=gen, device=device) < p_drop).float()
     xt = (1 - t)[:, None, None, None] * x0 + t[:, None, None, None] * eps
     with autocast(device):
         v = velocity_fn(xt, t, drop)
@@ -35,13 +35,14 @@ def train_gen_decoder(cfg, state, images, table, device):
     if state.done("gen_decoder"):
         return load_weights(dec, state.ckpt("gen_decoder.npz")).to(device).eval()
     opt = torch.optim.AdamW(dec.parameters(), lr=cfg["dec_lr"], weight_decay=0.0)
-    loop = StageLoop("gen_decoder", state, cfg["gen_steps"], cfg["gen_seconds"], [dec], [opt], cfg["dec_lr"])
+    loop = StageLoop("gen_decoder", state, cfg["gen_steps"], cfg["gen_seconds"], [dec], [opt], cfg["dec_lr"], save_every=cfg["save_every"], log_every=cfg["log_every"])
     gen = torch.Generator().manual_seed(cfg["seed"] + 5)
+    noise_gen = torch.Generator(device=device).manual_seed(cfg["seed"] + 8)
     for _ in loop:
         idx = torch.randint(0, len(images), (cfg["dec_batch"],), generator=gen)
         x0 = to_pixels(images[idx.numpy()], device)
         cond = table[idx.to(device)]
-        loss = flow_loss(lambda xt, t, d: dec(xt, t, cond, d), x0, gen, device, cfg["p_drop"])
+        loss = flow_loss(lambda xt, t, d: dec(xt, t, cond, d), x0, noise_gen, device, cfg["p_drop"])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(dec.parameters(), 1.0)
@@ -69,14 +70,15 @@ def train_edit_decoder(cfg, state, images, records, table, predicted, gen_dec, d
     src = torch.from_numpy(np.array([records[i]["image_ids"][0] for i in eidx])).to(device)
     tgt = np.array([records[i]["image_ids"][-1] for i in eidx])
     opt = torch.optim.AdamW(dec.parameters(), lr=cfg["dec_lr"] * 0.5, weight_decay=0.0)
-    loop = StageLoop("edit_decoder", state, cfg["edit_steps"], cfg["edit_seconds"], [dec], [opt], cfg["dec_lr"] * 0.5, warmup=50)
+    loop = StageLoop("edit_decoder", state, cfg["edit_steps"], cfg["edit_seconds"], [dec], [opt], cfg["dec_lr"] * 0.5, warmup=50, save_every=cfg["save_every"], log_every=cfg["log_every"])
     gen = torch.Generator().manual_seed(cfg["seed"] + 7)
+    noise_gen = torch.Generator(device=device).manual_seed(cfg["seed"] + 9)
     for _ in loop:
         j = torch.randint(0, len(eidx), (cfg["dec_batch"],), generator=gen)
         x0 = to_pixels(images[tgt[j.numpy()]], device)
         jd = j.to(device)
         cond, source = predicted[jd], table[src[jd]]
-        loss = flow_loss(lambda xt, t, d: dec(xt, t, cond, source, d), x0, gen, device, cfg["p_drop"])
+        loss = flow_loss(lambda xt, t, d: dec(xt, t, cond, source, d), x0, noise_gen, device, cfg["p_drop"])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(dec.parameters(), 1.0)

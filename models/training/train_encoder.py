@@ -67,7 +67,7 @@ def pretrain_encoder(cfg, state, images, records, device):
     opt = torch.optim.AdamW(list(enc.parameters()) + list(heads.parameters()), lr=cfg["enc_lr"], weight_decay=0.01)
     gen = torch.Generator().manual_seed(cfg["seed"] + 1)
     lab_all = torch.from_numpy(labels).to(device)
-    loop = StageLoop("encoder", state, cfg["enc_steps"], cfg["enc_seconds"], [enc, heads], [opt], cfg["enc_lr"])
+    loop = StageLoop("encoder", state, cfg["enc_steps"], cfg["enc_seconds"], [enc, heads], [opt], cfg["enc_lr"], save_every=cfg["save_every"], log_every=cfg["log_every"])
     for _ in loop:
         idx = torch.randint(0, len(images), (cfg["enc_batch"],), generator=gen)
         x = to_pixels(images[idx.numpy()], device)

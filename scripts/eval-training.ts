@@ -1,0 +1,90 @@
+// `npm run eval:training`: scores the trainer's evaluation outputs (models/training/evaluate.py writes PNGs,
+// predicted answer ids, the ablation's per-position curves and timings) with the world's exact pixel scorer.
+// Last line: one JSON object with generation / understanding / editing fractions, the cosine curves and timings.
+//   npm run eval:training -- [--dir models/training/eval]
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { z } from 'zod';
+import { scoreAnswer, scoreEdit, scoreGeneration, type RgbImage, type Scene } from '../models/world/index.js';
+import { createTokenizer } from '../workers/model/tokenizer.js';
+
+const sceneSchema = z.custom<Scene>((v) => typeof v === 'object' && v !== null && Array.isArray((v as { shapes?: unknown }).shapes));
+const curveSchema = z.object({ cosine: z.array(z.number()), mse: z.array(z.number()), mean_mse: z.number(), mean_cosine: z.number() });
+const timingSchema = z.object({ ms_per_image: z.number(), passes: z.number() });
+const resultsSchema = z.object({
+  steps: z.number(),
+  guidance: z.number(),
+  device: z.string(),
+  understanding: z.array(z.object({ id: z.string(), answer: z.string(), predicted_ids: z.array(z.number()), exact_ids: z.boolean() })),
+  generation: z.array(z.object({ id: z.string(), scene: sceneSchema })),
+  editing: z.array(z.object({ id: z.string(), scene: sceneSchema, target_scene: sceneSchema })),
+  ablation: z.object({ prefill: curveSchema, teacher_inference: curveSchema, teacher_train_condition: curveSchema }),
+  timing: z.object({ prefill: timingSchema, token_by_token: timingSchema, speedup: z.number(), device: z.string() }),
+});
+
+async function readPng(path: string): Promise<RgbImage> {
+  const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+function fraction(oks: boolean[]): number {
+  return oks.length === 0 ? 0 : Number((oks.filter(Boolean).length / oks.length).toFixed(4));
+}
+
+async function main(): Promise<void> {
+  const argIndex = process.argv.indexOf('--dir');
+  const dir = argIndex >= 0 ? (process.argv[argIndex + 1] ?? '') : 'models/training/eval';
+  const results = resultsSchema.parse(JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')));
+  const tokenizer = createTokenizer(await readFile(join(dir, 'tokenizer.json'), 'utf8'));
+  const imEnd = tokenizer.tokenToId('<|im_end|>');
+
+  const answers = results.understanding.map((u) => {
+    const end = u.predicted_ids.indexOf(imEnd ?? -1);
+    const text = tokenizer.decode(end >= 0 ? u.predicted_ids.slice(0, end) : u.predicted_ids, { skipSpecialTokens: true });
+    return scoreAnswer(text, u.answer);
+  });
+
+  const generation: Record<string, boolean[]> = { generation: [], generation_gt: [], generation_tf: [] };
+  const parts: Record<string, boolean[]> = { colour: [], shape: [], size: [], position: [], count: [] };
+  for (const g of results.generation) {
+    for (const [sub, oks] of Object.entries(generation)) {
+      const score = scoreGeneration(await readPng(join(dir, sub, `${g.id}.png`)), g.scene);
+      oks.push(score.ok);
+      if (sub === 'generation') for (const [k, v] of Object.entries(parts)) v.push(score[k as keyof typeof parts]);
+    }
+  }
+  const edits: boolean[] = [];
+  const applied: boolean[] = [];
+  const preserved: boolean[] = [];
+  for (const e of results.editing) {
+    const score = scoreEdit(await readPng(join(dir, 'editing', `${e.id}.png`)), e.scene, e.target_scene);
+    edits.push(score.ok);
+    applied.push(score.applied);
+    preserved.push(score.preserved);
+  }
+
+  const { ablation, timing } = results;
+  const prefilledAtLeast = ablation.prefill.cosine.every((c, i) => c >= (ablation.teacher_inference.cosine[i] ?? Infinity));
+  console.log(JSON.stringify({
+    generation: fraction(generation.generation ?? []),
+    understanding: fraction(answers),
+    editing: fraction(edits),
+    cosine_prefill: ablation.prefill.cosine,
+    cosine_token_by_token: ablation.teacher_inference.cosine,
+    cosine_teacher_forcing_train_condition: ablation.teacher_train_condition.cosine,
+    mse: { prefill: ablation.prefill.mean_mse, token_by_token_inference: ablation.teacher_inference.mean_mse,
+      teacher_forcing_train_condition: ablation.teacher_train_condition.mean_mse },
+    prefill_ge_token_by_token_every_position: prefilledAtLeast,
+    image_token_ms: { prefill: timing.prefill.ms_per_image, token_by_token: timing.token_by_token.ms_per_image,
+      speedup: timing.speedup, device: timing.device, batch: 1 },
+    generation_parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, fraction(v)])),
+    generation_from_gt_embeddings: fraction(generation.generation_gt ?? []),
+    generation_from_token_by_token: fraction(generation.generation_tf ?? []),
+    editing_parts: { applied: fraction(applied), preserved: fraction(preserved) },
+    n: { generation: results.generation.length, understanding: answers.length, editing: edits.length },
+    sampling: { steps: results.steps, guidance: results.guidance, device: results.device },
+  }));
+}
+
+await main();
