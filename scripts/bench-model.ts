@@ -145,7 +145,12 @@ async function decoderSeconds(model: RuntimeModel, rows: number): Promise<number
 }
 
 async function matmulPeak(size: number): Promise<number> {
-  const session = await ort.InferenceSession.create(matmulModel(size, size, size), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(matmulModel(size, size, size), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
   const rng = createRng(9, RNG_STREAM.noise);
   const a = new ort.Tensor('float32', Float32Array.from({ length: size * size }, () => rng.normal()), [size, size]);
   const b = new ort.Tensor('float32', Float32Array.from({ length: size * size }, () => rng.normal()), [size, size]);
@@ -158,7 +163,7 @@ async function matmulPeak(size: number): Promise<number> {
 
 async function main(): Promise<void> {
   const bundle = findBundle();
-  const model = await loadModel(bundle, { executionProviders: ['cpu'], intraOpThreads: threads });
+  const model = await loadModel(bundle, { executionProviders: ['cpu'], intraOpThreads: threads, allowSpinning: false });
   log(`bundle ${model.name}@${model.version} (${bundle}), ${threads} threads, ${repeats} repeats`);
 
   const prefill = await prefillSpeedup(model);

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   const baseSeed = Number(values.seed);
   const model = await loadModel(values.bundle ?? defaultBundle(), {
     executionProviders: ['cpu'],
+    allowSpinning: false,
     ...(values.threads === undefined ? {} : { intraOpThreads: Number(values.threads) }),
   });
   const kinds: TaskKind[] = ['generation', 'understanding', 'editing'];

@@ -47,6 +47,7 @@ export async function loadModel(bundleDir: string, options: LoadModelOptions): P
   const sessions = await createSessions(manifest, files, {
     executionProviders: options.executionProviders,
     ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
+    ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
   });
   const context: RunnerContext = {
     manifest,

@@ -20,6 +20,7 @@ export interface StageSession {
 export interface CreateSessionOptions {
   executionProviders: readonly ExecutionProvider[];
   intraOpThreads?: number;
+  allowSpinning?: boolean;
 }
 
 function providerAvailable(provider: ExecutionProvider): boolean {
@@ -45,6 +46,7 @@ export async function createStageSession(
       graphOptimizationLevel: 'all',
       ...(options.intraOpThreads === undefined ? {} : { intraOpNumThreads: options.intraOpThreads, interOpNumThreads: 1 }),
       logSeverityLevel: 3,
+      ...(options.allowSpinning === undefined ? {} : { extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } } }),
     });
   } catch (cause) {
     const requested = options.executionProviders.join(', ');

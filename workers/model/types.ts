@@ -70,5 +70,7 @@ export interface LoadModelOptions {
   /** Execution providers in order, e.g. ['cuda', 'cpu']. A requested provider that cannot load fails the load. */
   executionProviders: ('cuda' | 'cpu')[];
   intraOpThreads?: number;
+  /** false stops idle intra-op threads from spinning: better on shared or oversubscribed CPUs. Default: ORT's (spin). */
+  allowSpinning?: boolean;
   verifyChecksums?: boolean;
 }

@@ -83,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
 
     const model = await loadModel(values.bundle ?? defaultBundle(), {
       executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+      allowSpinning: provider === 'cuda',
       ...(values.threads === undefined ? {} : { intraOpThreads: numberArg(values.threads, 'threads', true) }),
     });
     const defaults = model.manifest.defaults;
