@@ -189,6 +189,27 @@ async function main(): Promise<void> {
   const batchRatio = median(singleTimes) / median(batchTimes);
   log(`8 generation jobs: one by one ${round(median(singleTimes) * 1000)} ms, one batch ${round(median(batchTimes) * 1000)} ms`);
 
+  // The autoregressive stage alone (prompt, text, image tokens): where batching pays on a CPU, since the
+  // decoder's calls are compute-bound already at one request (two rows with guidance).
+  const arRequests = batch.map((r): DecodeRequest => ({
+    promptIds: model.context.render(r.messages).inputIds,
+    splices: [],
+    sampling: { temperature: 0, topP: 1 },
+    maxTokens: r.maxTokens,
+    imagePolicy: 'force',
+    rng: createRng(r.seed, RNG_STREAM.sampling),
+  }));
+  const arSingle: number[] = [];
+  const arBatch: number[] = [];
+  for (let r = 0; r < repeats; r += 1) {
+    arSingle.push(await timeAsync(async () => {
+      for (const req of arRequests) await decode(model.context.decoder, [{ ...req, rng: createRng(1, RNG_STREAM.sampling) }]);
+    }));
+    arBatch.push(await timeAsync(() => decode(model.context.decoder, arRequests.map((req) => ({ ...req, rng: createRng(1, RNG_STREAM.sampling) })))));
+  }
+  const arRatio = median(arSingle) / median(arBatch);
+  log(`autoregressive stage, 8 requests: one by one ${round(median(arSingle) * 1000)} ms, one batch ${round(median(arBatch) * 1000)} ms`);
+
   const rows = 16; // a batch of 8 with classifier-free guidance
   const decSeconds = await decoderSeconds(model, rows);
   const peak = await matmulPeak(1024);
@@ -209,6 +230,7 @@ async function main(): Promise<void> {
       torch_job_ms: 'seconds' in torch ? round(torch.seconds * 1000) : null,
       torch_note: 'reason' in torch ? torch.reason : `PyTorch on CPU, same threads, weights: ${torch.weights}`,
       batch1x8_ms: round(median(singleTimes) * 1000),
+      ar_stage_batch8_vs_batch1: round(arRatio, 2),
       batch8_ms: round(median(batchTimes) * 1000),
       decoder_gflops: decGflops === null ? null : round(decGflops, 2),
       matmul_peak_gflops: round(peak, 2),
