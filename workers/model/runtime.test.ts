@@ -104,6 +104,23 @@ describe.skipIf(bundle === null)('runtime on the bundle', () => {
     expect(batched[3]?.images).toHaveLength(0);
   });
 
+  it('takes several images (an earlier assistant image re-encoded) and streams text that adds up to the answer', async () => {
+    const first = await model.run(request(GENERATE, { modalities: ['image'], seed: 21 }));
+    const image = first.images[0]?.data ?? new Uint8Array();
+    const messages: ModelRequest['messages'] = [
+      { role: 'user', content: [{ type: 'image', data: image }, { type: 'text', text: 'Make the circle blue.' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Here is the image:' }, { type: 'image', data: image }] },
+      { role: 'user', content: [{ type: 'text', text: 'What colour is the circle?' }] },
+    ];
+    const rendered = model.context.render(messages);
+    expect(rendered.imageSpans.map((s) => s.kind)).toEqual(['input', 'input']);
+    const pieces: string[] = [];
+    const result = await model.run({ ...request('', { modalities: ['text'] }), messages }, { onToken: (_, text) => pieces.push(text) });
+    expect(result.images).toHaveLength(0);
+    expect(result.inputTokens).toBe(rendered.inputIds.length);
+    expect(pieces.join('')).toBe(result.text);
+  });
+
   it('stops between diffusion steps when aborted', async () => {
     const controller = new AbortController();
     const steps: number[] = [];
