@@ -22,7 +22,10 @@ export interface RunnerContext {
 }
 
 export interface BatchRunOptions extends RunOptions {
+  /** Benchmarks and the error-accumulation study only: step the image slots one by one. */
   imageTokenMode?: DecodeOptions['mode'];
+  /** With 'sequential': feed each predicted embedding into the next slot (teacher-forcing-style inference). */
+  feedBackPredictions?: boolean;
 }
 
 export async function runBatch(ctx: RunnerContext, requests: readonly ModelRequest[], options: BatchRunOptions = {}): Promise<ModelResult[]> {
@@ -58,6 +61,7 @@ export async function runBatch(ctx: RunnerContext, requests: readonly ModelReque
     })),
     {
       mode: options.imageTokenMode ?? 'prefill',
+      feedBackPredictions: options.feedBackPredictions ?? false,
       signal: options.signal,
       onTextToken: (index, ids) => {
         const text = ctx.tokenizer.decode(ids, { skipSpecialTokens: true });
