@@ -1,6 +1,8 @@
 // The Hono API as a Lambda function behind a Router (CloudFront) with a WAF per-IP rate limit. The function
-// URL only accepts CloudFront's signed requests (origin access control), so the WAF cannot be bypassed.
+// URL only accepts CloudFront's signed requests (origin access control), so the WAF cannot be bypassed; that
+// signature takes the Authorization header's place, so the caller's is carried past it (infra/edge-auth.ts).
 import type { StageConfig } from './config.js';
+import { VIEWER_REQUEST_INJECTION } from './edge-auth.js';
 import { coreEnvironment, coreLinks, type CoreResources } from './runtime-env.js';
 
 export interface Secrets {
@@ -20,9 +22,10 @@ export function createApi(config: StageConfig, resources: CoreResources, secrets
     // Lambda@Edge signs each request body for the function URL; it caps bodies at 1 MB, so larger images go
     // through POST /v1/uploads (presigned PUT straight to S3) as the claim-check design intends.
     protection: config.api.originProtection,
+    edge: { viewerRequest: { injection: VIEWER_REQUEST_INJECTION } },
   });
   const api = new sst.aws.Function('ApiFunction', {
-    handler: 'functions/api/handler.handler',
+    handler: 'infra/api-entry.handler',
     runtime: 'nodejs22.x',
     architecture: 'arm64',
     memory: `${config.api.memoryMiB} MB`,
