@@ -70,16 +70,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const webhook = message.job.webhook;
       if (webhook === null || (!state.replay && !webhook.events.includes(message.type))) return 'skipped';
 
-      if (state.attempt === 1 && !state.replay) {
-        // A re-emitted event (a worker that crashed after its final write) or a duplicate SQS delivery
-        // carries an id already delivered: deliver each event id once.
-        const earlier = await table.listDeliveries(message.job_id);
-        if (earlier.some((d) => d.eventId === message.id && isSuccess(d.status))) {
-          log({ ...base, msg: 'webhook already delivered', result: 'skipped' });
-          return 'skipped';
-        }
-        await table.putEvent(message.job_id, message.id, storedEvent(message));
+      // A re-emitted event (a worker that crashed after its final write), a duplicate SQS delivery, or a
+      // message whose delete was lost carries an id already delivered: deliver each event id once (a replay
+      // once per replay).
+      const earlier = await table.listDeliveries(message.job_id);
+      const delivered = earlier.some((d) => isSuccess(d.status) && (state.replay ? d.deliveryId === state.delivery_id : d.eventId === message.id));
+      if (delivered) {
+        log({ ...base, msg: 'webhook already delivered', result: 'skipped' });
+        return 'skipped';
       }
+      if (state.attempt === 1 && !state.replay) await table.putEvent(message.job_id, message.id, storedEvent(message));
 
       const record = { jobId: message.job_id, deliveryId: state.delivery_id, eventId: message.id, eventType: message.type, attempt: state.attempt, url: webhook.url };
       const disabled = await table.listDisabledWebhookEndpoints(message.tenant);

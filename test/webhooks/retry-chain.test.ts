@@ -82,7 +82,11 @@ describe('retry chain', () => {
     expect(sent.at(-1)).toMatchObject({ delaySeconds: 900, message: { delivery: { attempt: 4, deliver_at: new Date(due).toISOString() } } });
     expect(receiver.received('/slow')).toHaveLength(3);
     clock += 900_000;
-    expect(await dispatcher.handle(await takeResent())).toBe('delivered');
+    const last = await takeResent();
+    expect(await dispatcher.handle(last)).toBe('delivered');
+    // The same message again (its delete was lost, SQS delivered it twice): no second POST.
+    expect(await dispatcher.handle(last)).toBe('skipped');
+    expect(receiver.received('/slow')).toHaveLength(4);
     expect((await stack.table.listDeliveries(job.id)).map((d) => [d.attempt, d.status])).toEqual([
       [1, 503],
       [2, 503],
