@@ -2,13 +2,13 @@
 // (serve.ts) and in tests. Route files register themselves; to add routes, write routes/<name>.ts
 // exporting a RegisterRoutes function and add it to ROUTES below.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { PlatformError } from '../../shared/errors.js';
 import type { RegisterRoutes } from './app-types.js';
 import { resolveDeps, type ApiDeps, type ApiEnv } from './deps.js';
 import { errorBody, toPlatformError, validationError } from './errors.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { bearerAuth } from './middleware/auth.js';
+import { bodySize } from './middleware/body-size.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
 import { registerDocsRoutes } from './routes/docs.js';
@@ -50,20 +50,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<ApiEnv> {
   });
 
   app.use('*', requestId());
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: DEFAULT_LIMITS.maxBodyBytes,
-      onError: () => {
-        throw new PlatformError({
-          type: 'invalid_request_error',
-          status: 413,
-          code: 'body_too_large',
-          message: `request body is larger than ${DEFAULT_LIMITS.maxBodyBytes} bytes`,
-        });
-      },
-    }),
-  );
+  app.use('/v1/*', bodySize(DEFAULT_LIMITS.maxBodyBytes));
   app.use('/v1/*', bearerAuth({ table: deps.jobs, pepper: deps.settings.apiKeyPepper, cacheSeconds: deps.settings.authCacheSeconds, now: deps.now }));
   app.use(
     '/v1/*',

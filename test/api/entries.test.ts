@@ -2,6 +2,7 @@
 // wired from the parsed config to the local stack (the production wiring, local endpoints).
 import type { Context } from 'aws-lambda';
 import type { LambdaEvent } from 'hono/aws-lambda';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedApiKey } from '../../functions/api/auth-keys.js';
 import { createPlatformDeps } from '../../functions/api/platform-deps.js';
@@ -47,6 +48,29 @@ describe('startApiServer (Node)', () => {
     const [event] = await events.receive({ maxMessages: 1, waitSeconds: 2 });
     expect(event?.body).toMatchObject({ type: 'job.queued', job_id: job.id, tenant: 'dev', sequence: 1 });
     expect((await stack.table.getJob('dev', job.id))?.eventSequence).toBe(1);
+  });
+});
+
+describe('body size over a socket', () => {
+  it('413 from Content-Length alone, and from counting a chunked body', async () => {
+    const big = JSON.stringify({ model: 'nexus-mini', messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }] });
+    const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+    const declared = await fetch(`${server.url}/v1/jobs`, { method: 'POST', headers, body: big });
+    expect(declared.status).toBe(413);
+    // Without a Content-Length, node:http sends Transfer-Encoding: chunked.
+    const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}/v1/jobs`, { method: 'POST', headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < big.length; i += 1 << 20) req.write(big.slice(i, i + (1 << 20)));
+      req.end();
+    });
+    expect(streamed.status).toBe(413);
+    expect((JSON.parse(streamed.body) as { error: { code: string } }).error.code).toBe('body_too_large');
   });
 });
 
