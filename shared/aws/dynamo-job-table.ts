@@ -4,8 +4,10 @@
 //   rate counter  TENANT#{tenant}  RATE#{window}                    count, expires_at
 //   usage         TENANT#{tenant}  USAGE#{day}#{model}              jobs, images, input_tokens, output_tokens, compute_ms
 //   secrets       TENANT#{tenant}  WEBHOOK_SECRETS                  secrets (current first)
+//   endpoints     TENANT#{tenant}  WEBHOOK_ENDPOINTS                disabled (string set: answered 410)
 //   API key       KEY#{hash}       API_KEY                          tenant
 //   delivery      JOB#{id}         DELIVERY#{at}#{delivery}#{attempt:4}  (oldest first), expires_at
+//   event         JOB#{id}         EVENT#{event id}                 body (for replay), expires_at
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobTable } from '../ports.js';
 import { createDynamoJobRows } from './dynamo-job-rows.js';

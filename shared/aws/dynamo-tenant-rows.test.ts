@@ -111,3 +111,38 @@ describe('deliveries', () => {
     expect(await table.listDeliveries('job_none')).toEqual([]);
   });
 });
+
+describe('events kept for replay', () => {
+  it('returns the stored body until its expiry', async () => {
+    const body = JSON.stringify({ id: 'evt_1', type: 'job.succeeded', sequence: 4 });
+    await table.putEvent('job_e', 'evt_1', body);
+    expect(await table.getEvent('job_e', 'evt_1')).toBe(body);
+    expect(await table.getEvent('job_e', 'evt_2')).toBeNull();
+    now += 30 * 24 * 3600;
+    expect(await table.getEvent('job_e', 'evt_1')).toBeNull();
+  });
+});
+
+describe('disabled webhook endpoints', () => {
+  it('adds, lists sorted, and re-enables endpoints per tenant', async () => {
+    expect(await table.listDisabledWebhookEndpoints('t-hook')).toEqual([]);
+    await Promise.all([
+      table.disableWebhookEndpoint('t-hook', 'http://127.0.0.1:9/b'),
+      table.disableWebhookEndpoint('t-hook', 'http://127.0.0.1:9/a'),
+      table.disableWebhookEndpoint('t-hook', 'http://127.0.0.1:9/a'),
+    ]);
+    expect(await table.listDisabledWebhookEndpoints('t-hook')).toEqual(['http://127.0.0.1:9/a', 'http://127.0.0.1:9/b']);
+    expect(await table.listDisabledWebhookEndpoints('t-other')).toEqual([]);
+    await table.enableWebhookEndpoint('t-hook', 'http://127.0.0.1:9/a');
+    await table.enableWebhookEndpoint('t-hook', 'http://127.0.0.1:9/never-disabled');
+    expect(await table.listDisabledWebhookEndpoints('t-hook')).toEqual(['http://127.0.0.1:9/b']);
+  });
+});
+
+describe('rate counters by amount', () => {
+  it('adds the given amount', async () => {
+    expect(await table.incrementRateCounter('t-rate', 'm:300', 60, 5)).toBe(5);
+    expect(await table.incrementRateCounter('t-rate', 'm:300', 60, 3)).toBe(8);
+    expect(await table.incrementRateCounter('t-rate', 'm:300', 60)).toBe(9);
+  });
+});
