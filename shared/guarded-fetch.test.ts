@@ -125,6 +125,7 @@ describe('Node connector against a loopback server', () => {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         seen.push({ host: req.headers.host, body });
+        if (req.url === '/hang') return; // never answers
         if (req.url === '/redirect') {
           res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end();
           return;
@@ -137,7 +138,13 @@ describe('Node connector against a loopback server', () => {
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
     port = address.port;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
 
   it('dials the checked address, not a fresh lookup of the name', async () => {
     // `hooks.invalid` can never resolve in real DNS; the request only arrives because the connector dials
@@ -154,6 +161,16 @@ describe('Node connector against a loopback server', () => {
     const before = seen.length;
     await expect(createGuardedFetch({ guard, connect: nodeConnector })(`https://hooks.invalid:${port}/`)).rejects.toBeInstanceOf(SsrfRefusedError);
     expect(seen.length).toBe(before);
+  });
+
+  it('gives up on a server that never answers, at the time limit', async () => {
+    const guard = createSsrfGuard({ resolve: async () => ['127.0.0.1'], allowLoopback: true });
+    const started = Date.now();
+    const error = await createGuardedFetch({ guard, connect: nodeConnector, timeoutMs: 300 })(`http://127.0.0.1:${port}/hang`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FetchLimitError);
+    expect(error).toMatchObject({ limit: 'timeout' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('returns a redirect unfollowed when asked to', async () => {
