@@ -43,9 +43,10 @@ export type { ApiDeps } from './deps.js';
 export function createApp(input: ApiDeps): OpenAPIHono<ApiEnv> {
   const deps = resolveDeps(input);
   const app = new OpenAPIHono<ApiEnv>({
-    // zod failures of body, query, params and headers all become the one envelope.
+    // zod failures of body, query, path and headers all become the one envelope; `param` names the field
+    // itself (`limit`, `id`, `messages[0].role`), as clients know it.
     defaultHook: (result) => {
-      if (!result.success) throw validationError(result.error, result.target === 'json' ? [] : [result.target]);
+      if (!result.success) throw validationError(result.error);
     },
   });
 

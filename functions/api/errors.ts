@@ -46,10 +46,10 @@ function locate(issue: Issue, base: PathKey[]): Located {
   return { path, message: issue.message };
 }
 
-export function validationError(error: z.ZodError, base: PathKey[] = []): PlatformError {
+export function validationError(error: z.ZodError): PlatformError {
   const first = error.issues[0];
   if (first === undefined) return invalidRequest('invalid_request', 'request is invalid');
-  const { path, message } = locate(first, base);
+  const { path, message } = locate(first, []);
   const param = paramPath(path);
   return invalidRequest('invalid_parameter', param === null ? message : `${param}: ${message}`, param);
 }

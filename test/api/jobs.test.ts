@@ -127,7 +127,7 @@ describe('GET /v1/jobs (pagination)', () => {
   it('rejects a bad limit and a forged cursor with 400 and the query param', async () => {
     const bad = await h.call('GET', '/v1/jobs?limit=0');
     expect(bad.status).toBe(400);
-    expect((await json<JsonError>(bad)).error).toMatchObject({ type: 'invalid_request_error', param: 'query.limit' });
+    expect((await json<JsonError>(bad)).error).toMatchObject({ type: 'invalid_request_error', param: 'limit' });
     const forged = await h.call('GET', '/v1/jobs?cursor=not-a-cursor');
     expect(forged.status).toBe(400);
     expect((await json<JsonError>(forged)).error).toMatchObject({ code: 'invalid_cursor', param: 'cursor' });
