@@ -4,6 +4,9 @@ import type { LambdaContext, LambdaEvent } from 'hono/aws-lambda';
 import { handler as apiHandler } from '../functions/api/handler.js';
 import { restoreAuthorization } from './edge-auth.js';
 
-export function handler(event: LambdaEvent, context?: LambdaContext) {
-  return apiHandler({ ...event, headers: restoreAuthorization(event.headers ?? {}) }, context);
+/** A function URL delivers the API Gateway v2 payload; the other event kinds never reach this function. */
+type FunctionUrlEvent = Extract<LambdaEvent, { rawPath: string }>;
+
+export function handler(event: FunctionUrlEvent, context?: LambdaContext) {
+  return apiHandler({ ...event, headers: restoreAuthorization(event.headers) }, context);
 }

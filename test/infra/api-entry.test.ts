@@ -10,7 +10,7 @@ import { startLocalStack, type LocalStack } from '../support/local-stack.js';
 const PEPPER = 'entry-test-pepper';
 const KEY = 'sk_live_entry_test_key_0123456789';
 let stack: LocalStack;
-let handler: (event: LambdaEvent) => Promise<{ statusCode: number; body: string }>;
+let handler: (event: Extract<LambdaEvent, { rawPath: string }>) => Promise<{ statusCode: number; body: string }>;
 
 beforeAll(async () => {
   stack = await startLocalStack();
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-function urlEvent(path: string, headers: Record<string, string>): LambdaEvent {
+function urlEvent(path: string, headers: Record<string, string>): Extract<LambdaEvent, { rawPath: string }> {
   return {
     version: '2.0',
     routeKey: '$default',
