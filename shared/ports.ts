@@ -107,7 +107,11 @@ export interface JobTable {
 
   /** Atomic counter for a fixed window; adds `by` (default 1) and returns the count after it. */
   incrementRateCounter(tenant: string, window: string, ttlSeconds: number, by?: number): Promise<number>;
-  addUsage(tenant: string, day: string, model: string, usage: UsageIncrement): Promise<void>;
+  /**
+   * Atomic counter add. With `jobId`, the add applies at most once per job (the row remembers counted job ids in
+   * the same conditional write), so a worker re-running the count after a crash never bills twice.
+   */
+  addUsage(tenant: string, day: string, model: string, usage: UsageIncrement, jobId?: string): Promise<void>;
   getUsage(tenant: string, day: string, model: string): Promise<UsageIncrement | null>;
 
   putDelivery(delivery: DeliveryRecord): Promise<void>;

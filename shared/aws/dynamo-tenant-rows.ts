@@ -118,19 +118,28 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
       throw new Error(`rate counter ${window} kept changing while being incremented`);
     },
 
-    async addUsage(tenant, day, model, usage) {
+    async addUsage(tenant, day, model, usage, jobId) {
       const adds = USAGE_FIELDS.map(([, attribute]) => `${attribute} :${attribute}`).join(', ');
       const values: Record<string, unknown> = { ':day': day, ':model': model };
       for (const [field, attribute] of USAGE_FIELDS) values[`:${attribute}`] = usage[field];
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: tenantPk(tenant), sk: `USAGE#${day}#${model}` },
-          UpdateExpression: `ADD ${adds} SET #day = :day, #model = :model`,
-          ExpressionAttributeNames: { '#day': 'day', '#model': 'model' },
-          ExpressionAttributeValues: values,
-        }),
-      );
+      // Per-job idempotency in the same single-item write (dynalite has no transactions): the counted ids
+      // live in a string set on the usage row. ~12k jobs per tenant/day/model fit the 400 KB item limit.
+      if (jobId !== undefined) values[':job'] = jobId;
+      if (jobId !== undefined) values[':jobs'] = new Set([jobId]);
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: tenantPk(tenant), sk: `USAGE#${day}#${model}` },
+            UpdateExpression: `ADD ${adds}${jobId === undefined ? '' : ', counted_jobs :jobs'} SET #day = :day, #model = :model`,
+            ...(jobId === undefined ? {} : { ConditionExpression: 'attribute_not_exists(counted_jobs) OR NOT contains(counted_jobs, :job)' }),
+            ExpressionAttributeNames: { '#day': 'day', '#model': 'model' },
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (error) {
+        if (jobId === undefined || !isConditionFailure(error)) throw error;
+      }
     },
 
     async getUsage(tenant, day, model) {

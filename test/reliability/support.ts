@@ -27,15 +27,20 @@ export function bundleDir(): string | null {
   return null;
 }
 
-/** Timings short enough for tests: 2 s visibility, heartbeat every 400 ms, 1 s backoff base. */
+/**
+ * Timings short enough for tests: 5 s visibility, heartbeat every 2 s, 1 s backoff base. The heartbeat is
+ * kept sparse on purpose: local-aws-sqs counts every ChangeMessageVisibility as a receive (real SQS does
+ * not), and it redrives a message to the DLQ as soon as its visibility lapses with that count at
+ * maxReceiveCount, so a chatty heartbeat would dead-letter a job whose worker died once.
+ */
 export const FAST_WORKER_ENV: Record<string, string> = {
   EXECUTION_PROVIDERS: 'cpu',
   INTRA_OP_THREADS: '1',
   WORKER_BATCH_SIZE: '8',
   WORKER_BATCH_WINDOW_MS: '20',
   WORKER_WAIT_SECONDS: '1',
-  WORKER_VISIBILITY_SECONDS: '2',
-  WORKER_HEARTBEAT_MS: '400',
+  WORKER_VISIBILITY_SECONDS: '5',
+  WORKER_HEARTBEAT_MS: '2000',
   WORKER_PROGRESS_INTERVAL_MS: '100',
   WORKER_GRACE_MS: '5000',
   WORKER_BACKOFF_BASE_SECONDS: '1',

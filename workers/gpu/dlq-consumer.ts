@@ -5,6 +5,7 @@ import type { JobMessage } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
 import type { JobTable, MessageQueue, ReceivedMessage } from '../../shared/ports.js';
 import { emitTerminal, type JobEventSink } from './job-events.js';
+import { countUsage } from './process-job.js';
 
 export interface DlqConsumerOptions {
   dlq: MessageQueue<JobMessage>;
@@ -31,8 +32,8 @@ export async function handleDeadLetter(message: ReceivedMessage<JobMessage>, opt
   const job = await options.table.getJob(tenant, jobId);
   if (job === null) return;
   if (FINAL_STATUSES.includes(job.status)) {
-    // It finished, but the run died before deleting its message: make sure the terminal event went out.
-    await emitTerminal(options.events, job);
+    // It finished, but the run died before deleting its message: make sure the event and count happened.
+    await Promise.all([emitTerminal(options.events, job), countUsage(options.table, job)]);
     return;
   }
   const attempts = job.attempt ?? 0;

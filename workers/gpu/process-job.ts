@@ -47,12 +47,27 @@ export interface RunItem {
 
 export type Claim = { kind: 'run'; item: RunItem } | { kind: 'settled'; disposition: Disposition };
 
-const day = (date: Date): string => date.toISOString().slice(0, 10);
+/**
+ * Adds a succeeded job's usage to the tenant's counters, at most once per job (the table dedupes by job
+ * id), on the day the job completed, so a re-count after a crash lands on the same row.
+ */
+export async function countUsage(table: JobTable, job: JobRecord): Promise<void> {
+  if (job.status !== 'succeeded' || job.usage === null || job.completedAt === null) return;
+  const { usage } = job;
+  await table.addUsage(
+    job.tenant,
+    job.completedAt.slice(0, 10),
+    job.model,
+    { jobs: 1, images: usage.images, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, computeMs: usage.computeMs },
+    job.id,
+  );
+}
 
 async function settleFinalJob(job: JobRecord, message: ReceivedMessage<JobMessage>, deps: JobDeps): Promise<Disposition> {
   // A redelivery of a finished job: the previous run may have died between the final write and the
-  // event, so emit it again; it carries the sequence stored with the final state, hence the same id.
-  if (message.receiveCount > 1) await emitTerminal(deps.events, job);
+  // event or the usage count, so do both again; the event carries the sequence stored with the final
+  // state (same id) and the count is per job id, so neither happens twice.
+  if (message.receiveCount > 1) await Promise.all([emitTerminal(deps.events, job), countUsage(deps.table, job)]);
   return { action: 'delete' };
 }
 
@@ -149,17 +164,8 @@ export async function finishRun(item: RunItem, results: ModelResult[], deps: Job
     eventSequence: item.knownSequence + 1,
   });
   if (final === null) return afterLostWrite(item, deps);
-  // Only the winner of the final write counts usage, so a re-run never bills twice.
-  await Promise.all([
-    deps.table.addUsage(job.tenant, day(deps.now()), final.model, {
-      jobs: 1,
-      images: usage.images,
-      inputTokens: usage.inputTokens,
-      outputTokens: usage.outputTokens,
-      computeMs: usage.computeMs,
-    }),
-    emitTerminal(deps.events, final),
-  ]);
+  // Only the winner of the final write counts usage (and the count is per job id besides).
+  await Promise.all([countUsage(deps.table, final), emitTerminal(deps.events, final)]);
   return { action: 'delete' };
 }
 

@@ -7,6 +7,7 @@ import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js'
 import { bundleDir, collectEvents, eventsQueue, FINAL, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
 import type { RunningWorker } from './start-worker.js';
 import { handleDeadLetter } from './dlq-consumer.js';
+import { countUsage } from './process-job.js';
 import { createEventEmitter } from '../../shared/events.js';
 
 const dir = bundleDir();
@@ -83,6 +84,17 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     expect(await h.stack.table.getUsage('acme', first.completedAt?.slice(0, 10) ?? '', first.model)).toEqual(before);
     // receiveCount 1: a plain duplicate, so the terminal event is not re-sent either.
     expect((await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === id)).toEqual([]);
+  });
+
+  it('counts a job\u2019s usage once however often the count is repeated (a re-run after a crash)', async () => {
+    const id = await submit(quickJob(13));
+    const job = await finalRow(id);
+    const day = job.completedAt?.slice(0, 10) ?? '';
+    const before = await h.stack.table.getUsage('acme', day, job.model);
+    await countUsage(h.stack.table, job);
+    await countUsage(h.stack.table, job);
+    expect(await h.stack.table.getUsage('acme', day, job.model)).toEqual(before);
+    expect(before?.images).toBeGreaterThanOrEqual(1);
   });
 
   it('takes over a job left running by a crashed run (later delivery attempt), with one terminal event', async () => {

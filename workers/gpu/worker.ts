@@ -146,6 +146,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function handle(messages: ReceivedMessage<JobMessage>[]): Promise<void> {
+    const started = performance.now();
     for (const message of messages) heartbeat.hold(message.receiptHandle);
     updateInFlight();
     const claims = await Promise.all(
@@ -171,7 +172,14 @@ export function createWorker(options: WorkerOptions): Worker {
       const key = batchKey(item.job);
       groups.set(key, [...(groups.get(key) ?? []), item]);
     }
+    const claimedAt = performance.now();
     for (const group of groups.values()) await runGroup(group);
+    log('batch', {
+      messages: messages.length,
+      ran: runnable.length,
+      claimMs: Math.round(claimedAt - started),
+      runMs: Math.round(performance.now() - claimedAt),
+    });
   }
 
   async function loop(): Promise<void> {
