@@ -46,6 +46,14 @@ function createTaskRole(config: StageConfig, resources: CoreResources, cluster: 
     statements: [
       { actions: ['s3:GetObject', 's3:PutObject'], resources: [$interpolate`${resources.bucket.arn}/*`] },
       { actions: ['s3:GetObject'], resources: [$interpolate`arn:aws:s3:::${bundle.bucket}/${bundle.prefix}*`] },
+      // Without ListBucket S3 answers 403 instead of 404 for a missing key, and the object store's get() would
+      // throw where it should return null (a missing input or bundle file).
+      { actions: ['s3:ListBucket'], resources: [resources.bucket.arn] },
+      {
+        actions: ['s3:ListBucket'],
+        resources: [$interpolate`arn:aws:s3:::${bundle.bucket}`],
+        conditions: [{ test: 'StringLike', variable: 's3:prefix', values: [$interpolate`${bundle.prefix}*`] }],
+      },
       {
         actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
         resources: [resources.jobs.queue.arn, resources.jobs.dlq.arn],
