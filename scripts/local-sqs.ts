@@ -2,11 +2,13 @@
 // - ReceiveMessage long polls return as soon as a message is there (local-aws-sqs waits for a full batch);
 // - a batch never holds one message twice (it can with visibility 0);
 // - ApproximateNumberOfMessages excludes in-flight messages (local-aws-sqs counts them);
-// - MessageSystemAttributeNames (the SDK's current name) works (local-aws-sqs knows only AttributeNames).
-// Left as is: a ChangeMessageVisibility also raises ApproximateReceiveCount, and redrive counts it too.
+// - MessageSystemAttributeNames (the SDK's current name) works (local-aws-sqs knows only AttributeNames);
+// - ApproximateReceiveCount and DLQ redrive ignore visibility changes (local-sqs-redrive.ts).
+// Left as is: messages live in memory; a redriven message gets a new MessageId in the DLQ (AWS keeps it).
 // Only the JSON protocol (what SDK v3 speaks) is translated; anything else passes through untouched.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequestHandler } from 'local-aws-sqs';
+import { createRedriveBook } from './local-sqs-redrive.js';
 
 export interface LocalSqsOptions {
   host: string;
@@ -64,6 +66,8 @@ function parseJson(text: string): Record<string, unknown> | null {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const queueNameOf = (queueUrl: unknown): string => (typeof queueUrl === 'string' ? queueUrl.slice(queueUrl.lastIndexOf('/') + 1) : '');
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
 export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs> {
   const inner = createServer();
@@ -89,45 +93,91 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     return { status: reply.status, headers: out, body: await reply.text() };
   }
 
+  const book = createRedriveBook();
+
+  /** One JSON-protocol call straight to local-aws-sqs (for the moves the front makes itself). */
+  async function call(action: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const reply = await fetch(`${innerBase}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
+      body: JSON.stringify(input),
+    });
+    const text = await reply.text();
+    if (reply.status !== 200) throw new Error(`local SQS ${action} failed: ${reply.status} ${text}`);
+    return parseJson(text) ?? {};
+  }
+
   async function receive(req: IncomingMessage, input: Record<string, unknown>, gone: () => boolean): Promise<Reply> {
     const wait = typeof input.WaitTimeSeconds === 'number' ? input.WaitTimeSeconds : 0;
-    const systemNames = Array.isArray(input.MessageSystemAttributeNames) ? input.MessageSystemAttributeNames : [];
-    const attributeNames = Array.isArray(input.AttributeNames) ? input.AttributeNames : [];
-    const wanted = [...systemNames, ...attributeNames].filter((n): n is string => typeof n === 'string');
-    const request = JSON.stringify({ ...input, WaitTimeSeconds: 0, MessageSystemAttributeNames: undefined, AttributeNames: wanted.length ? ['All'] : undefined });
+    const wanted = [...strings(input.MessageSystemAttributeNames), ...strings(input.AttributeNames)];
+    const wantsMessageAttributes = strings(input.MessageAttributeNames).length > 0;
+    const queueUrl = typeof input.QueueUrl === 'string' ? input.QueueUrl : '';
+    const queue = queueNameOf(queueUrl);
+    // Everything is asked for, because a message moved to the DLQ must keep its attributes.
+    const request = JSON.stringify({ ...input, WaitTimeSeconds: 0, MessageSystemAttributeNames: undefined, AttributeNames: ['All'], MessageAttributeNames: ['All'] });
     const deadline = Date.now() + wait * 1000;
     for (;;) {
       const reply = await forward(req, request);
       // An empty 200 body is local-aws-sqs's way of saying "no messages".
       const parsed = reply.status !== 200 ? null : reply.body.trim() === '' ? {} : parseJson(reply.body);
-      const messages = parsed && Array.isArray(parsed.Messages) ? parsed.Messages.filter(isRecord) : [];
-      if (!parsed || messages.length > 0 || Date.now() + POLL_MS >= deadline || gone()) {
-        if (!parsed) return reply;
-        const latest = new Map<unknown, Record<string, unknown>>();
-        for (const message of messages) latest.set(message.MessageId, message);
-        const keepAll = wanted.includes('All');
-        const trimmed = [...latest.values()].map((message) => {
-          const attributes = isRecord(message.Attributes) ? message.Attributes : {};
-          const kept = Object.fromEntries(Object.entries(attributes).filter(([name]) => keepAll || wanted.includes(name)));
-          return { ...message, Attributes: wanted.length ? kept : undefined };
-        });
-        return { ...reply, body: JSON.stringify(trimmed.length ? { ...parsed, Messages: trimmed } : {}) };
+      if (!parsed) return reply;
+      const latest = new Map<unknown, Record<string, unknown>>();
+      for (const message of Array.isArray(parsed.Messages) ? parsed.Messages.filter(isRecord) : []) latest.set(message.MessageId, message);
+      const delivered: Record<string, unknown>[] = [];
+      for (const message of latest.values()) {
+        const attributes = isRecord(message.Attributes) ? { ...message.Attributes } : {};
+        const decision = book.decide(queue, String(message.MessageId), Number(attributes.ApproximateReceiveCount ?? 1));
+        if (decision.deadLetterQueue !== null) {
+          const dlqUrl = `${queueUrl.slice(0, queueUrl.lastIndexOf('/') + 1)}${decision.deadLetterQueue}`;
+          await call('SendMessage', { QueueUrl: dlqUrl, MessageBody: message.Body, MessageAttributes: message.MessageAttributes });
+          await call('DeleteMessage', { QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle });
+          continue;
+        }
+        attributes.ApproximateReceiveCount = String(decision.receiveCount);
+        const kept = Object.fromEntries(Object.entries(attributes).filter(([name]) => wanted.includes('All') || wanted.includes(name)));
+        const out: Record<string, unknown> = { ...message, Attributes: wanted.length ? kept : undefined };
+        if (!wantsMessageAttributes) {
+          delete out.MessageAttributes;
+          delete out.MD5OfMessageAttributes;
+        }
+        delivered.push(out);
+      }
+      if (delivered.length > 0 || Date.now() + POLL_MS >= deadline || gone()) {
+        return { ...reply, body: JSON.stringify(delivered.length ? { ...parsed, Messages: delivered } : {}) };
       }
       await sleep(POLL_MS);
     }
   }
 
   async function queueAttributes(req: IncomingMessage, input: Record<string, unknown>): Promise<Reply> {
-    const names = Array.isArray(input.AttributeNames) ? input.AttributeNames.filter((n): n is string => typeof n === 'string') : [];
+    const names = strings(input.AttributeNames);
     const reply = await forward(req, JSON.stringify({ ...input, AttributeNames: ['All'] }));
     const parsed = reply.status === 200 ? parseJson(reply.body) : null;
     if (!parsed || !isRecord(parsed.Attributes)) return reply;
-    const attributes: Record<string, unknown> = { ...parsed.Attributes };
+    const attributes = book.policyOut(queueNameOf(input.QueueUrl), { ...parsed.Attributes });
     const visible = Number(attributes.ApproximateNumberOfMessages ?? 0);
     const inFlight = Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
     attributes.ApproximateNumberOfMessages = String(Math.max(0, visible - inFlight));
     const kept = names.includes('All') ? attributes : Object.fromEntries(Object.entries(attributes).filter(([name]) => names.includes(name)));
     return { ...reply, body: JSON.stringify({ ...parsed, Attributes: kept }) };
+  }
+
+  /** The calls the front only looks at or lightly rewrites on their way through. */
+  async function passThrough(req: IncomingMessage, target: string, input: Record<string, unknown>): Promise<Reply> {
+    const action = target.slice(target.indexOf('.') + 1);
+    let forwarded = input;
+    if ((action === 'CreateQueue' || action === 'SetQueueAttributes') && isRecord(input.Attributes)) {
+      const queue = action === 'CreateQueue' ? String(input.QueueName ?? '') : queueNameOf(input.QueueUrl);
+      forwarded = { ...input, Attributes: book.policyIn(queue, input.Attributes) };
+    }
+    const reply = await forward(req, JSON.stringify(forwarded));
+    if (reply.status !== 200) return reply;
+    const handles = (entries: unknown) => (Array.isArray(entries) ? entries.filter(isRecord).map((e) => String(e.ReceiptHandle ?? '')) : []);
+    if (action === 'ChangeMessageVisibility') book.visibilityChanged(String(input.ReceiptHandle ?? ''));
+    if (action === 'ChangeMessageVisibilityBatch') for (const handle of handles(input.Entries)) book.visibilityChanged(handle);
+    if (action === 'DeleteMessage') book.forget(String(input.ReceiptHandle ?? ''));
+    if (action === 'DeleteMessageBatch') for (const handle of handles(input.Entries)) book.forget(handle);
+    return reply;
   }
 
   outer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -143,6 +193,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
         let reply: Reply;
         if (input && target === 'AmazonSQS.ReceiveMessage') reply = await receive(req, input, () => closed);
         else if (input && target === 'AmazonSQS.GetQueueAttributes') reply = await queueAttributes(req, input);
+        else if (input && typeof target === 'string') reply = await passThrough(req, target, input);
         else reply = await forward(req, body);
         if (closed) return;
         res.writeHead(reply.status, reply.headers);
