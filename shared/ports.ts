@@ -120,6 +120,8 @@ export interface JobTable {
   /** Per-tenant webhook signing secrets (current first; the previous one stays valid during rotation). */
   getWebhookSecrets(tenant: string): Promise<string[]>;
   putWebhookSecrets(tenant: string, secrets: string[]): Promise<void>;
+  /** Stores the first secrets only if the tenant has none yet (two first deliveries must not sign with different ones). */
+  createWebhookSecrets(tenant: string, secrets: string[]): Promise<boolean>;
 
   /** Keeps an event as delivered (its JSON) beside the job's deliveries, so a delivery can be replayed. */
   putEvent(jobId: string, eventId: string, body: string): Promise<void>;

@@ -3,7 +3,7 @@
 import type { JobTable } from './ports.js';
 import { generateWebhookSecret, InvalidWebhookSecretError, isWebhookSecret } from './webhook-signing.js';
 
-type SecretTable = Pick<JobTable, 'getWebhookSecrets' | 'putWebhookSecrets'>;
+type SecretTable = Pick<JobTable, 'getWebhookSecrets' | 'putWebhookSecrets' | 'createWebhookSecrets'>;
 
 /**
  * Returns the tenant's current secret, creating a random one when it has none. With `fixedSecret`
@@ -19,8 +19,11 @@ export async function ensureWebhookSecret(table: SecretTable, tenant: string, fi
   const [current] = await table.getWebhookSecrets(tenant);
   if (current !== undefined) return current;
   const secret = generateWebhookSecret();
-  await table.putWebhookSecrets(tenant, [secret]);
-  return secret;
+  if (await table.createWebhookSecrets(tenant, [secret])) return secret;
+  // Someone else created the first secret meanwhile: theirs is the one.
+  const [winner] = await table.getWebhookSecrets(tenant);
+  if (winner === undefined) throw new Error(`webhook secret of ${tenant} vanished while being created`);
+  return winner;
 }
 
 /** The secrets to sign with, creating the first one if needed. */

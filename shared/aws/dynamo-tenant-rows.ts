@@ -221,6 +221,22 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
       await client.send(new PutCommand({ TableName: tableName, Item: { pk: tenantPk(tenant), sk: 'WEBHOOK_SECRETS', secrets } }));
     },
 
+    async createWebhookSecrets(tenant, secrets) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: tenantPk(tenant), sk: 'WEBHOOK_SECRETS', secrets },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
     async putEvent(jobId, eventId, body) {
       // Same lifetime as the delivery log it explains.
       await client.send(
