@@ -48,6 +48,14 @@ describe('startApiServer (Node)', () => {
     const [event] = await events.receive({ maxMessages: 1, waitSeconds: 2 });
     expect(event?.body).toMatchObject({ type: 'job.queued', job_id: job.id, tenant: 'dev', sequence: 1 });
     expect((await stack.table.getJob('dev', job.id))?.eventSequence).toBe(1);
+
+    // Canceling it emits job.canceled with the sequence stored in the same conditional write.
+    const canceled = await fetch(`${server.url}/v1/jobs/${job.id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } });
+    expect(((await canceled.json()) as JobResource).status).toBe('canceled');
+    const [second] = await events.receive({ maxMessages: 1, waitSeconds: 2 });
+    const row = await stack.table.getJob('dev', job.id);
+    expect(second?.body).toMatchObject({ type: 'job.canceled', job_id: job.id, sequence: row?.eventSequence });
+    expect(row?.eventSequence).toBe(2);
   });
 });
 
