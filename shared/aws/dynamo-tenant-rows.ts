@@ -124,15 +124,15 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
       for (const [field, attribute] of USAGE_FIELDS) values[`:${attribute}`] = usage[field];
       // Per-job idempotency in the same single-item write (dynalite has no transactions): the counted ids
       // live in a string set on the usage row. ~12k jobs per tenant/day/model fit the 400 KB item limit.
-      if (jobId !== undefined) values[':job'] = jobId;
-      if (jobId !== undefined) values[':jobs'] = new Set([jobId]);
+      if (jobId !== undefined) values[':counted_job'] = jobId;
+      if (jobId !== undefined) values[':counted_job_set'] = new Set([jobId]);
       try {
         await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: tenantPk(tenant), sk: `USAGE#${day}#${model}` },
-            UpdateExpression: `ADD ${adds}${jobId === undefined ? '' : ', counted_jobs :jobs'} SET #day = :day, #model = :model`,
-            ...(jobId === undefined ? {} : { ConditionExpression: 'attribute_not_exists(counted_jobs) OR NOT contains(counted_jobs, :job)' }),
+            UpdateExpression: `ADD ${adds}${jobId === undefined ? '' : ', counted_jobs :counted_job_set'} SET #day = :day, #model = :model`,
+            ...(jobId === undefined ? {} : { ConditionExpression: 'attribute_not_exists(counted_jobs) OR NOT contains(counted_jobs, :counted_job)' }),
             ExpressionAttributeNames: { '#day': 'day', '#model': 'model' },
             ExpressionAttributeValues: values,
           }),

@@ -56,12 +56,12 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
         Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 10 }) },
       }),
     );
-    // Each worker lives 3–8 s after it is ready, then dies by SIGKILL the first time its health says busy
+    // Each worker lives 5–12 s after it is ready, then dies by SIGKILL the first time its health says busy
     // (mid-job: it holds claimed messages), and a fresh one takes its place; until 90% of jobs are final.
     const readyAt = new Map<ChildWorker, { port: number; at: number; lifeMs: number }>();
     const spawnTracked = (): ChildWorker => {
       const child = spawnWorker(h.stack, bundle);
-      void child.ready.then((port) => readyAt.set(child, { port, at: Date.now(), lifeMs: 3000 + Math.floor(Math.random() * 5000) }));
+      void child.ready.then((port) => readyAt.set(child, { port, at: Date.now(), lifeMs: 5000 + Math.floor(Math.random() * 7000) }));
       return child;
     };
     for (let i = 0; i < WORKERS; i += 1) workers.push(spawnTracked());
