@@ -11,6 +11,7 @@ import { startWebhooks } from '../functions/webhooks/start-webhooks.js';
 import { createPlatformDeps } from '../functions/api/platform-deps.js';
 import { seedApiKey } from '../functions/api/auth-keys.js';
 import { parseJobMessage } from '../workers/gpu/job-message.js';
+import { startLocalWorker } from '../workers/gpu/start-local.js';
 import { createPlatformAdapters } from '../shared/aws/adapters.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import type { JobMessage } from '../shared/job.js';
@@ -89,6 +90,13 @@ async function main(): Promise<void> {
   stops.push(() => api.close());
 
   // Worker and dispatcher: started here by their parts (each pushes its stop onto `stops`).
+  const worker = await startLocalWorker({
+    config,
+    env: process.env,
+    root: resolve(import.meta.dirname, '..'),
+    log: (event, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'worker', event, ...fields })}\n`),
+  });
+  if (worker !== null) stops.push(() => worker.drain());
 
   log('ready', { url: api.url, data_dir: dataDir, requeued_jobs: requeued, endpoints: local.endpoints });
   process.stdout.write(
