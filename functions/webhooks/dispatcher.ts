@@ -70,29 +70,38 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const webhook = message.job.webhook;
       if (webhook === null || (!state.replay && !webhook.events.includes(message.type))) return 'skipped';
 
+      // Independent reads, in parallel: they are most of a delivery's own latency.
+      const [earlier, disabled, secrets] = await Promise.all([
+        table.listDeliveries(message.job_id),
+        table.listDisabledWebhookEndpoints(message.tenant),
+        signingSecrets(table, message.tenant),
+      ]);
       // A re-emitted event (a worker that crashed after its final write), a duplicate SQS delivery, or a
       // message whose delete was lost carries an id already delivered: deliver each event id once (a replay
       // once per replay).
-      const earlier = await table.listDeliveries(message.job_id);
       const delivered = earlier.some((d) => isSuccess(d.status) && (state.replay ? d.deliveryId === state.delivery_id : d.eventId === message.id));
       if (delivered) {
         log({ ...base, msg: 'webhook already delivered', result: 'skipped' });
         return 'skipped';
       }
-      if (state.attempt === 1 && !state.replay) await table.putEvent(message.job_id, message.id, storedEvent(message));
+      // Kept for replays; written beside the attempt rather than before it.
+      const keep = state.attempt === 1 && !state.replay ? table.putEvent(message.job_id, message.id, storedEvent(message)) : Promise.resolve();
+      keep.catch(() => undefined); // awaited below; this only keeps an early throw from leaving it unhandled
 
       const record = { jobId: message.job_id, deliveryId: state.delivery_id, eventId: message.id, eventType: message.type, attempt: state.attempt, url: webhook.url };
-      const disabled = await table.listDisabledWebhookEndpoints(message.tenant);
       if (disabled.includes(webhook.url)) {
+        await keep;
         await table.putDelivery({ ...record, status: null, latencyMs: 0, errorClass: 'endpoint_disabled', at: now().toISOString() });
         log({ ...base, msg: 'webhook endpoint disabled', result: 'disabled' });
         return 'disabled';
       }
 
       const body = await render(message);
-      const secrets = await signingSecrets(table, message.tenant);
       const outcome = await options.send({ url: webhook.url, id: message.id, body, secrets });
-      await table.putDelivery({ ...record, status: outcome.status, latencyMs: outcome.latencyMs, errorClass: outcome.errorClass, at: now().toISOString() });
+      await Promise.all([
+        keep,
+        table.putDelivery({ ...record, status: outcome.status, latencyMs: outcome.latencyMs, errorClass: outcome.errorClass, at: now().toISOString() }),
+      ]);
       const attemptLog = { ...base, status: outcome.status, latency_ms: outcome.latencyMs, error_class: outcome.errorClass };
 
       if (outcome.ok) {

@@ -2,7 +2,7 @@
 // message; a message is deleted only once handled, so a crash or an error leaves it for redelivery (and,
 // after maxReceiveCount, the events DLQ).
 import type { EventMessage } from '../../shared/events.js';
-import type { MessageQueue } from '../../shared/ports.js';
+import type { MessageQueue, ReceivedMessage } from '../../shared/ports.js';
 import { createDispatcher, type DispatcherOptions } from './dispatcher.js';
 import { createNodeWebhookSender } from './node-sender.js';
 import type { WebhookSender } from './send-webhook.js';
@@ -12,8 +12,10 @@ export interface StartDispatcherOptions extends Omit<DispatcherOptions, 'send' |
   allowLoopbackWebhooks: boolean;
   /** Defaults to the Node sender (real DNS, pinned connections). */
   send?: WebhookSender;
-  /** Messages per receive (SQS allows up to 10); handled concurrently. */
+  /** Messages per receive (SQS allows up to 10). */
   batchSize?: number;
+  /** Messages handled at once (default 32). */
+  concurrency?: number;
   /** Long-poll wait; also bounds how long stop() waits for an idle poll. */
   waitSeconds?: number;
   /** Must exceed the 15 s delivery timeout plus the bookkeeping around it. */
@@ -34,12 +36,31 @@ export function startDispatcher(options: StartDispatcherOptions): RunningDispatc
   const handled: Record<string, number> = {};
   let running = true;
 
+  const concurrency = Math.max(1, options.concurrency ?? 32);
+  const inFlight = new Set<Promise<void>>();
+
+  async function handleOne(message: ReceivedMessage<EventMessage>): Promise<void> {
+    try {
+      const result = await dispatcher.handle(message.body);
+      handled[result] = (handled[result] ?? 0) + 1;
+      await options.events.delete(message.receiptHandle);
+    } catch (error) {
+      handled.error = (handled.error ?? 0) + 1;
+      log({ level: 'error', msg: 'event handling failed; left for redelivery', event_id: message.body.id, error: String(error) });
+    }
+  }
+
   async function loop(): Promise<void> {
     while (running) {
-      let messages;
+      // A pool, not batch by batch: one endpoint taking its full 15 s must not hold up everyone else's events.
+      if (inFlight.size >= concurrency) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      let messages: ReceivedMessage<EventMessage>[];
       try {
         messages = await options.events.receive({
-          maxMessages: options.batchSize ?? 10,
+          maxMessages: Math.min(options.batchSize ?? 10, concurrency - inFlight.size),
           waitSeconds: options.waitSeconds ?? 20,
           visibilitySeconds: options.visibilitySeconds ?? 60,
         });
@@ -48,19 +69,12 @@ export function startDispatcher(options: StartDispatcherOptions): RunningDispatc
         await new Promise((resolve) => setTimeout(resolve, 1000));
         continue;
       }
-      await Promise.all(
-        messages.map(async (message) => {
-          try {
-            const result = await dispatcher.handle(message.body);
-            handled[result] = (handled[result] ?? 0) + 1;
-            await options.events.delete(message.receiptHandle);
-          } catch (error) {
-            handled.error = (handled.error ?? 0) + 1;
-            log({ level: 'error', msg: 'event handling failed; left for redelivery', event_id: message.body.id, error: String(error) });
-          }
-        }),
-      );
+      for (const message of messages) {
+        const task: Promise<void> = handleOne(message).finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      }
     }
+    await Promise.all(inFlight);
   }
 
   const done = loop();
