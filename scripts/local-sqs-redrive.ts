@@ -6,6 +6,8 @@
 
 /** What local-aws-sqs is told, so its own redrive never fires (its allowed maximum). */
 export const INNER_MAX_RECEIVE_COUNT = 1000;
+/** Messages whose visibility changes are remembered (far more than are ever in flight at once locally). */
+const MAX_TRACKED = 10_000;
 
 export interface RedriveDecision {
   /** ApproximateReceiveCount as AWS would report it. */
@@ -20,7 +22,6 @@ export interface RedriveBook {
   /** Puts the recorded maxReceiveCount back into GetQueueAttributes output. */
   policyOut(queue: string, attributes: Record<string, unknown>): Record<string, unknown>;
   visibilityChanged(receiptHandle: string): void;
-  forget(receiptHandle: string): void;
   decide(queue: string, messageId: string, innerReceiveCount: number): RedriveDecision;
 }
 
@@ -72,12 +73,15 @@ export function createRedriveBook(): RedriveBook {
 
     visibilityChanged(receiptHandle) {
       const id = messageIdOf(receiptHandle);
-      if (id !== null) visibilityChanges.set(id, (visibilityChanges.get(id) ?? 0) + 1);
-    },
-
-    forget(receiptHandle) {
-      const id = messageIdOf(receiptHandle);
-      if (id !== null) visibilityChanges.delete(id);
+      if (id === null) return;
+      const count = (visibilityChanges.get(id) ?? 0) + 1;
+      // Re-inserted so the map stays in last-touched order; deletes are not seen here, so the oldest go.
+      visibilityChanges.delete(id);
+      visibilityChanges.set(id, count);
+      for (const oldest of visibilityChanges.keys()) {
+        if (visibilityChanges.size <= MAX_TRACKED) break;
+        visibilityChanges.delete(oldest);
+      }
     },
 
     decide(queue, messageId, innerReceiveCount) {

@@ -23,6 +23,11 @@ export interface LocalSqs {
 }
 
 const POLL_MS = 50;
+const INTERCEPTED = new Set(
+  ['ReceiveMessage', 'GetQueueAttributes', 'CreateQueue', 'SetQueueAttributes', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch'].map(
+    (action) => `AmazonSQS.${action}`,
+  ),
+);
 const PASSED_HEADERS = ['content-type', 'x-amz-target', 'x-amzn-query-mode'];
 
 interface Reply {
@@ -175,12 +180,16 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     const handles = (entries: unknown) => (Array.isArray(entries) ? entries.filter(isRecord).map((e) => String(e.ReceiptHandle ?? '')) : []);
     if (action === 'ChangeMessageVisibility') book.visibilityChanged(String(input.ReceiptHandle ?? ''));
     if (action === 'ChangeMessageVisibilityBatch') for (const handle of handles(input.Entries)) book.visibilityChanged(handle);
-    if (action === 'DeleteMessage') book.forget(String(input.ReceiptHandle ?? ''));
-    if (action === 'DeleteMessageBatch') for (const handle of handles(input.Entries)) book.forget(handle);
     return reply;
   }
 
   outer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const target = req.headers['x-amz-target'];
+    // Everything the front does not change (SendMessage above all) goes straight to local-aws-sqs, unbuffered.
+    if (typeof target !== 'string' || !INTERCEPTED.has(target)) {
+      void requestHandler(req, res);
+      return;
+    }
     let closed = false;
     res.on('close', () => {
       closed = true;
@@ -188,12 +197,11 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     void (async () => {
       try {
         const body = await readBody(req);
-        const target = req.headers['x-amz-target'];
-        const input = typeof target === 'string' ? parseJson(body) : null;
+        const input = parseJson(body);
         let reply: Reply;
         if (input && target === 'AmazonSQS.ReceiveMessage') reply = await receive(req, input, () => closed);
         else if (input && target === 'AmazonSQS.GetQueueAttributes') reply = await queueAttributes(req, input);
-        else if (input && typeof target === 'string') reply = await passThrough(req, target, input);
+        else if (input) reply = await passThrough(req, target, input);
         else reply = await forward(req, body);
         if (closed) return;
         res.writeHead(reply.status, reply.headers);
