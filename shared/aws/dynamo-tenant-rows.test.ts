@@ -146,3 +146,26 @@ describe('rate counters by amount', () => {
     expect(await table.incrementRateCounter('t-rate', 'm:300', 60)).toBe(9);
   });
 });
+
+describe('per-job usage and first webhook secrets', () => {
+  it('counts a job’s usage once however often it is reported', async () => {
+    const one = { jobs: 1, images: 1, inputTokens: 4, outputTokens: 2, computeMs: 50 };
+    await Promise.all([
+      table.addUsage('t-once', '2026-02-01', 'nexus-mini', one, 'job_a'),
+      table.addUsage('t-once', '2026-02-01', 'nexus-mini', one, 'job_a'),
+      table.addUsage('t-once', '2026-02-01', 'nexus-mini', one, 'job_b'),
+    ]);
+    await table.addUsage('t-once', '2026-02-01', 'nexus-mini', one, 'job_a');
+    expect(await table.getUsage('t-once', '2026-02-01', 'nexus-mini')).toEqual({ jobs: 2, images: 2, inputTokens: 8, outputTokens: 4, computeMs: 100 });
+  });
+
+  it('lets exactly one of two racing first secrets win', async () => {
+    const results = await Promise.all([
+      table.createWebhookSecrets('t-first', ['whsec_one']),
+      table.createWebhookSecrets('t-first', ['whsec_two']),
+    ]);
+    expect([...results].sort()).toEqual([false, true]);
+    expect(await table.getWebhookSecrets('t-first')).toEqual([results[0] ? 'whsec_one' : 'whsec_two']);
+    expect(await table.createWebhookSecrets('t-first', ['whsec_three'])).toBe(false);
+  });
+});
