@@ -1,6 +1,6 @@
 // `npm start`: the whole platform on this machine. The local AWS (s3rver, SQS, dynalite; data in .data/),
-// the API, and the worker and dispatcher once they are wired below, all in this one process, so Ctrl-C
-// stops everything and nothing is left running.
+// the API, the webhook dispatcher and the worker, all in this one process, so Ctrl-C stops everything
+// (worker drained first) and nothing is left running.
 //
 // Restarts: objects and rows persist in .data/; local SQS keeps messages in memory, so on start every job
 // still `queued` in the table is sent to the jobs queue again (events not yet delivered are lost).
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   });
   stops.push(() => api.close());
 
-  // Worker and dispatcher: started here by their parts (each pushes its stop onto `stops`).
+  // Stops run in reverse: the worker drains before the API, the dispatcher and the local AWS go.
   const worker = await startLocalWorker({
     config,
     env: process.env,
