@@ -1,20 +1,22 @@
-// npm run bench:api — POST /v1/jobs against the local platform (s3rver, local-aws-sqs, dynalite on loopback)
-// versus a bare Hono route that only parses the same JSON body, in one run. Prints figures; the last line
-// is one JSON object: jobs_rps, bare_rps, ratio (jobs_rps / bare_rps), p99_ms (POST /v1/jobs at a fixed
-// 200 req/s), and the settings used. BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 10) tune it.
+// npm run bench:api — POST /v1/jobs against the local platform versus a bare Hono route that only parses the
+// same JSON body, in one run. Three processes/threads, as in a deployment: the local AWS servers (s3rver,
+// local-aws-sqs, dynalite) run in a child process (bench-api-aws.ts), the servers under test in this
+// process's event loop, and autocannon in a worker thread, so neither the load generator nor the emulators
+// take turns on the API's thread. Prints figures; the last line is one JSON object: jobs_rps, bare_rps,
+// ratio (jobs_rps / bare_rps), p99_ms (POST /v1/jobs at a fixed 200 req/s), CPU per request of the API
+// process and of the AWS child, and the settings used. BENCH_SECONDS (default 10) and BENCH_CONNECTIONS
+// (default 10) tune it.
 import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { Hono } from 'hono';
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { seedApiKey } from '../functions/api/auth-keys.js';
 import { createPlatformDeps } from '../functions/api/platform-deps.js';
 import { startApiServer } from '../functions/api/serve.js';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../shared/aws/clients.js';
 import { loadConfig } from '../shared/config.js';
-import { localAwsEnv, startLocalAws } from './local-aws.js';
+import { startAwsChild, type AwsChild } from './bench-api-child.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -29,13 +31,24 @@ const BODY = JSON.stringify({
 
 interface Run {
   rps: number;
+  requests: number;
   p50: number;
   p99: number;
   non2xx: number;
   errors: number;
+  /** CPU milliseconds per completed request, in this process (API) and in the AWS child. */
+  apiCpuMs: number;
+  awsCpuMs: number | null;
 }
 
-async function load(url: string, options: { rate?: number; seconds: number; connections: number }): Promise<Run> {
+const cpuMs = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
+
+async function load(url: string, aws: AwsChild, options: { rate?: number; seconds: number; connections: number }): Promise<Run> {
+  const api0 = cpuMs();
+  const aws0 = await aws.cpuMs();
   const result = await autocannon({
     url,
     method: 'POST',
@@ -43,15 +56,32 @@ async function load(url: string, options: { rate?: number; seconds: number; conn
     body: BODY,
     connections: options.connections,
     duration: options.seconds,
+    // The load generator gets its own thread; the main thread is left to the server under test.
+    workers: 1,
     ...(options.rate === undefined ? {} : { overallRate: options.rate }),
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  // The API process also runs autocannon's aggregation, a few messages per second: negligible.
+  const apiCpu = cpuMs() - api0;
+  const aws1 = await aws.cpuMs();
+  const served = Math.max(1, result.requests.total);
+  return {
+    rps: result.requests.average,
+    requests: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    apiCpuMs: apiCpu / served,
+    awsCpuMs: aws0 === null || aws1 === null ? null : (aws1 - aws0) / served,
+  };
 }
 
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+const load1 = (): number => round(loadavg()[0] ?? 0);
+
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'nexus-bench-'));
-  const local = await startLocalAws({ dataDir, inMemoryDynamo: true });
-  const config = loadConfig({ ...localAwsEnv(local), API_KEY_PEPPER: 'bench-pepper-0', RATE_LIMIT_PER_MINUTE: '1000000000' });
+  const aws = await startAwsChild();
+  const config = loadConfig({ ...aws.env, API_KEY_PEPPER: 'bench-pepper-0', RATE_LIMIT_PER_MINUTE: '1000000000' });
   const clients = createAwsClients({ region: config.region, endpoints: config.endpoints, credentials: LOCAL_CREDENTIALS });
   const deps = createPlatformDeps({ config, clients });
   await seedApiKey(deps.jobs, KEY, 'bench', config.api.keyPepper);
@@ -80,30 +110,40 @@ async function main(): Promise<void> {
   });
 
   try {
+    const loadBefore = load1();
     // Warm both paths (JIT, SDK connection pools, the auth cache).
-    await load(`${api.url}/v1/jobs`, { seconds: 2, connections: CONNECTIONS });
-    await load(bare.url, { seconds: 2, connections: CONNECTIONS });
+    await load(`${api.url}/v1/jobs`, aws, { seconds: 2, connections: CONNECTIONS });
+    await load(bare.url, aws, { seconds: 2, connections: CONNECTIONS });
 
-    const jobs = await load(`${api.url}/v1/jobs`, { seconds: SECONDS, connections: CONNECTIONS });
-    const bareRun = await load(bare.url, { seconds: SECONDS, connections: CONNECTIONS });
-    const apiOnly = await load(`${overhead.url}/v1/jobs`, { seconds: SECONDS, connections: CONNECTIONS });
+    const jobs = await load(`${api.url}/v1/jobs`, aws, { seconds: SECONDS, connections: CONNECTIONS });
+    const bareRun = await load(bare.url, aws, { seconds: SECONDS, connections: CONNECTIONS });
+    const apiOnly = await load(`${overhead.url}/v1/jobs`, aws, { seconds: SECONDS, connections: CONNECTIONS });
     // Enough connections that 200 req/s is really offered even when each request takes ~100 ms.
-    const fixed = await load(`${api.url}/v1/jobs`, { seconds: SECONDS, connections: Math.max(CONNECTIONS, 40), rate: FIXED_RATE });
+    const fixed = await load(`${api.url}/v1/jobs`, aws, { seconds: SECONDS, connections: Math.max(CONNECTIONS, 40), rate: FIXED_RATE });
+    const loadAfter = load1();
 
-    console.log(`POST /v1/jobs  max: ${jobs.rps.toFixed(0)} req/s, p50 ${jobs.p50} ms, p99 ${jobs.p99} ms, non-2xx ${jobs.non2xx}, errors ${jobs.errors}`);
-    console.log(`bare Hono     max: ${bareRun.rps.toFixed(0)} req/s, p50 ${bareRun.p50} ms, p99 ${bareRun.p99} ms`);
-    console.log(`POST /v1/jobs, stores in memory (API's own cost): ${apiOnly.rps.toFixed(0)} req/s, p99 ${apiOnly.p99} ms`);
-    console.log(`POST /v1/jobs at ${FIXED_RATE} req/s: ${fixed.rps.toFixed(0)} req/s served, p50 ${fixed.p50} ms, p99 ${fixed.p99} ms, non-2xx ${fixed.non2xx}`);
+    const cpu = (run: Run): string => `CPU/request: API ${run.apiCpuMs.toFixed(2)} ms, AWS child ${run.awsCpuMs?.toFixed(2) ?? '?'} ms`;
+    console.log(`POST /v1/jobs  max: ${jobs.rps.toFixed(0)} req/s, p50 ${jobs.p50} ms, p99 ${jobs.p99} ms, non-2xx ${jobs.non2xx}, errors ${jobs.errors}; ${cpu(jobs)}`);
+    console.log(`bare Hono     max: ${bareRun.rps.toFixed(0)} req/s, p50 ${bareRun.p50} ms, p99 ${bareRun.p99} ms; CPU/request ${bareRun.apiCpuMs.toFixed(3)} ms`);
+    console.log(`POST /v1/jobs, stores in memory (API's own cost): ${apiOnly.rps.toFixed(0)} req/s, p99 ${apiOnly.p99} ms; ${cpu(apiOnly)}`);
+    console.log(`POST /v1/jobs at ${FIXED_RATE} req/s: ${fixed.rps.toFixed(0)} req/s served, p50 ${fixed.p50} ms, p99 ${fixed.p99} ms, non-2xx ${fixed.non2xx}; ${cpu(fixed)}`);
+    console.log(`load average (1 min) before ${loadBefore}, after ${loadAfter}`);
     const summary = {
       jobs_rps: Math.round(jobs.rps),
       bare_rps: Math.round(bareRun.rps),
-      ratio: Number((jobs.rps / bareRun.rps).toFixed(3)),
+      ratio: round(jobs.rps / bareRun.rps, 3),
       p99_ms: fixed.p99,
       p50_ms_at_200: fixed.p50,
       served_rps_at_200: Math.round(fixed.rps),
       api_only_rps: Math.round(apiOnly.rps),
-      api_only_ratio: Number((apiOnly.rps / bareRun.rps).toFixed(3)),
+      api_only_ratio: round(apiOnly.rps / bareRun.rps, 3),
+      api_cpu_ms_per_job: round(jobs.apiCpuMs),
+      aws_cpu_ms_per_job: jobs.awsCpuMs === null ? null : round(jobs.awsCpuMs),
+      bare_cpu_ms_per_request: round(bareRun.apiCpuMs, 3),
       jobs_non2xx: jobs.non2xx + fixed.non2xx,
+      jobs_errors: jobs.errors + fixed.errors,
+      load_avg_before: loadBefore,
+      load_avg_after: loadAfter,
       seconds: SECONDS,
       connections: CONNECTIONS,
       node: process.version,
@@ -116,8 +156,7 @@ async function main(): Promise<void> {
     await overhead.close();
     await api.close();
     clients.destroy();
-    await local.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await aws.stop();
   }
 }
 

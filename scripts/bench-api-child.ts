@@ -1,0 +1,59 @@
+// Starts bench-api-aws.ts as a child process and reads its endpoints; its CPU time comes from /proc so the
+// bench can say where each request's CPU goes.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+export interface AwsChild {
+  /** The env lines that point loadConfig() at the child's servers. */
+  env: Record<string, string>;
+  /** User + system CPU the child has used so far, in ms; null where /proc is not there. */
+  cpuMs(): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+async function procCpuMs(pid: number): Promise<number | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 of the whole line.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : null;
+  } catch {
+    return null;
+  }
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
+}
+
+export function startAwsChild(): Promise<AwsChild> {
+  const entry = fileURLToPath(new URL('./bench-api-aws.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const stop = async (): Promise<void> => {
+    child.stdin.end();
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer): void => {
+      buffered += chunk.toString('utf8');
+      const newline = buffered.indexOf('\n');
+      if (newline < 0) return;
+      child.stdout.off('data', onData);
+      const env: unknown = JSON.parse(buffered.slice(0, newline));
+      if (!isStringRecord(env)) {
+        reject(new Error('the local AWS child printed no env'));
+        return;
+      }
+      const pid = child.pid;
+      resolve({ env, cpuMs: () => (pid === undefined ? Promise.resolve(null) : procCpuMs(pid)), stop });
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the local AWS child exited (${code}) before printing its endpoints`)));
+  });
+}
