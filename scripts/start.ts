@@ -1,6 +1,6 @@
 // `npm start`: the whole platform on this machine. The local AWS (s3rver, SQS, dynalite; data in .data/),
 // the API, the webhook dispatcher and the worker, all in this one process, so Ctrl-C stops everything
-// (worker drained first) and nothing is left running.
+// (API first, then the worker drains) and nothing is left running.
 //
 // Restarts: objects and rows persist in .data/; local SQS keeps messages in memory, so on start every job
 // still `queued` in the table is sent to the jobs queue again (events not yet delivered are lost).
@@ -82,14 +82,7 @@ async function main(): Promise<void> {
   const webhooks = await startWebhooks({ config, adapters, devTenant: DEV_TENANT, devSecret: process.env.DEV_WEBHOOK_SECRET });
   stops.push(() => webhooks.stop());
 
-  const api = await startApiServer({
-    deps: { ...createPlatformDeps({ config, clients: adapters.clients }), webhooks: webhooks.routes },
-    port: config.port,
-    host: config.host,
-  });
-  stops.push(() => api.close());
-
-  // Stops run in reverse: the worker drains before the API, the dispatcher and the local AWS go.
+  // The worker starts before the API listens, so GET /health answering means the whole platform is up.
   const worker = await startLocalWorker({
     config,
     env: process.env,
@@ -97,6 +90,14 @@ async function main(): Promise<void> {
     log: (event, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'worker', event, ...fields })}\n`),
   });
   if (worker !== null) stops.push(() => worker.drain());
+
+  const api = await startApiServer({
+    deps: { ...createPlatformDeps({ config, clients: adapters.clients }), webhooks: webhooks.routes },
+    port: config.port,
+    host: config.host,
+  });
+  // Stops run in reverse: the API closes first, then the worker drains, then the dispatcher and local AWS go.
+  stops.push(() => api.close());
 
   log('ready', { url: api.url, data_dir: dataDir, requeued_jobs: requeued, endpoints: local.endpoints });
   process.stdout.write(
