@@ -21,7 +21,6 @@ export interface SqsMessageQueueOptions<T> {
   onInvalid?: (info: { messageId: string; body: string; error: unknown }) => void;
 }
 
-
 function toInt(value: string | undefined): number {
   const parsed = Number.parseInt(value ?? '0', 10);
   return Number.isFinite(parsed) ? parsed : 0;
