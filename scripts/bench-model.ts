@@ -43,8 +43,11 @@ function findRun(): string | null {
   if (values.run !== undefined) return values.run;
   const root = 'models/training/runs';
   if (!existsSync(root)) return null;
-  const runs = readdirSync(root).filter((d) => existsSync(join(root, d, 'config.json')));
-  return runs.length === 1 && runs[0] !== undefined ? join(root, runs[0]) : null;
+  // runs/<name>/ or, as the GPU script lays it out, runs/<name>/run/
+  const runs = readdirSync(root)
+    .flatMap((d) => [join(root, d), join(root, d, 'run')])
+    .filter((d) => existsSync(join(d, 'config.json')) && existsSync(join(d, 'ckpt')));
+  return runs.length === 1 && runs[0] !== undefined ? runs[0] : null;
 }
 
 function generation(seed: number): ModelRequest {
