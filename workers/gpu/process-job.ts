@@ -83,35 +83,42 @@ async function finalize(job: JobRecord, to: 'failed' | 'expired', patch: JobPatc
   return final;
 }
 
+/** Why a delivery cannot claim its job, read from the row after the conditional claim failed. */
+async function settleUnclaimable(message: ReceivedMessage<JobMessage>, deps: JobDeps): Promise<Disposition | null> {
+  const { tenant, job_id: jobId } = message.body;
+  const job = await deps.table.getJob(tenant, jobId);
+  if (job === null) {
+    deps.log('job_missing', { jobId, tenant });
+    return { action: 'delete' };
+  }
+  if (FINAL_STATUSES.includes(job.status)) return settleFinalJob(job, message, deps);
+  if (job.status === 'running' && (job.attempt ?? 0) >= message.receiveCount) {
+    // A duplicate delivery while the run that claimed the job is alive: no second run. The claiming
+    // delivery's message stays in flight, so a crash of that run still brings the job back.
+    deps.log('duplicate_delivery', { jobId, attempt: job.attempt, receiveCount: message.receiveCount });
+    return { action: 'delete' };
+  }
+  return null; // the row changed between the claim and the read: try the claim again
+}
+
 export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: JobDeps): Promise<Claim> {
   const { tenant, job_id: jobId } = message.body;
   for (let round = 0; round < 3; round += 1) {
-    const job = await deps.table.getJob(tenant, jobId);
-    if (job === null) {
-      deps.log('job_missing', { jobId, tenant });
-      return { kind: 'settled', disposition: { action: 'delete' } };
-    }
-    if (FINAL_STATUSES.includes(job.status)) return { kind: 'settled', disposition: await settleFinalJob(job, message, deps) };
-
-    if (job.status === 'queued' && Date.parse(job.deadline) <= deps.now().getTime()) {
-      const expired = await finalize(job, 'expired', {}, deps, ['queued']);
-      if (expired !== null) return { kind: 'settled', disposition: { action: 'delete' } };
+    // Claim first: in the common case one conditional write both decides and takes the job; the row is
+    // read only when the claim fails, to learn why.
+    const claimed = await deps.table.claimRun(tenant, jobId, message.receiveCount, { model: deps.modelId, progress: null });
+    if (claimed === null) {
+      const disposition = await settleUnclaimable(message, deps);
+      if (disposition !== null) return { kind: 'settled', disposition };
       continue;
     }
-    if (job.status === 'running' && (job.attempt ?? 0) >= message.receiveCount) {
-      // A duplicate delivery while the run that claimed the job is alive: no second run. The claiming
-      // delivery's message stays in flight, so a crash of that run still brings the job back.
-      deps.log('duplicate_delivery', { jobId, attempt: job.attempt, receiveCount: message.receiveCount });
-      return { kind: 'settled', disposition: { action: 'delete' } };
+    const firstStart = claimed.startedAt === null;
+    if (firstStart && Date.parse(claimed.deadline) <= deps.now().getTime()) {
+      // Past its deadline before it ever started: it expires instead of running.
+      const expired = await finalize(claimed, 'expired', {}, deps, ['running']);
+      return { kind: 'settled', disposition: expired === null ? await afterLostWrite(claimed, deps) : { action: 'delete' } };
     }
-
-    const claimed = await deps.table.claimRun(tenant, jobId, message.receiveCount, {
-      model: deps.modelId,
-      startedAt: job.startedAt ?? deps.now().toISOString(),
-      progress: null,
-    });
-    if (claimed === null) continue; // the row changed between the read and the claim: look again
-    if (job.status === 'running') deps.log('takeover', { jobId, from: job.attempt, to: message.receiveCount });
+    if (!firstStart) deps.log('takeover', { jobId, attempt: message.receiveCount });
 
     const item: RunItem = {
       message,
@@ -122,11 +129,17 @@ export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: 
       lost: false,
       pending: Promise.resolve(),
     };
-    if (job.status === 'queued') {
-      item.pending = deps.events.nextSequence(claimed).then(async (sequence) => {
+    if (firstStart) {
+      // Off the critical path (the model runs meanwhile); finishing waits for it, so the final row and
+      // the terminal event always come after started_at and job.started.
+      item.pending = (async () => {
+        const started = await deps.table.patch(tenant, jobId, ['running'], { startedAt: deps.now().toISOString() });
+        if (started === null) return;
+        item.job = { ...item.job, startedAt: started.startedAt };
+        const sequence = await deps.events.nextSequence(started);
         item.knownSequence = Math.max(item.knownSequence, sequence);
-        await deps.events.emit('job.started', claimed, sequence);
-      });
+        await deps.events.emit('job.started', started, sequence);
+      })();
     }
     try {
       const messages = await resolveMessages(claimed, deps);
@@ -142,8 +155,8 @@ export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: 
 }
 
 /** The row as it stands after a lost conditional write decides what happens to this delivery. */
-async function afterLostWrite(item: RunItem, deps: JobDeps): Promise<Disposition> {
-  const row = await deps.table.getJob(item.job.tenant, item.job.id);
+async function afterLostWrite(job: JobRecord, deps: JobDeps): Promise<Disposition> {
+  const row = await deps.table.getJob(job.tenant, job.id);
   if (row === null || FINAL_STATUSES.includes(row.status)) return { action: 'delete' };
   return { action: 'drop' };
 }
@@ -151,7 +164,7 @@ async function afterLostWrite(item: RunItem, deps: JobDeps): Promise<Disposition
 export async function finishRun(item: RunItem, results: ModelResult[], deps: JobDeps): Promise<Disposition> {
   const { job } = item;
   await item.pending;
-  if (item.lost) return afterLostWrite(item, deps);
+  if (item.lost) return afterLostWrite(item.job, deps);
   if (item.cancelRequested) return cancelRun(item, deps);
   const output = await storeOutputs(job, results, deps.store);
   const computeMs = results.reduce((sum, result) => sum + result.computeMs, 0);
@@ -163,7 +176,7 @@ export async function finishRun(item: RunItem, results: ModelResult[], deps: Job
     progress: null,
     eventSequence: item.knownSequence + 1,
   });
-  if (final === null) return afterLostWrite(item, deps);
+  if (final === null) return afterLostWrite(item.job, deps);
   // Only the winner of the final write counts usage (and the count is per job id besides).
   await Promise.all([countUsage(deps.table, final), emitTerminal(deps.events, final)]);
   return { action: 'delete' };
@@ -176,7 +189,7 @@ export async function cancelRun(item: RunItem, deps: JobDeps): Promise<Dispositi
     progress: null,
     eventSequence: item.knownSequence + 1,
   });
-  if (final === null) return afterLostWrite(item, deps);
+  if (final === null) return afterLostWrite(item.job, deps);
   await emitTerminal(deps.events, final);
   return { action: 'delete' };
 }
@@ -190,13 +203,13 @@ export async function failRun(item: RunItem, error: unknown, deps: JobDeps): Pro
   if (failure.kind === 'transient') return releaseRun(item, deps, failure.delaySeconds);
   const job = { ...item.job, eventSequence: item.knownSequence };
   const final = await finalize(job, 'failed', { error: failure.error }, deps, ['running']);
-  if (final === null) return afterLostWrite(item, deps);
+  if (final === null) return afterLostWrite(item.job, deps);
   return { action: 'delete' };
 }
 
 /** Gives the job back to the queue: running → queued, and the message visible again after `delaySeconds`. */
 export async function releaseRun(item: RunItem, deps: JobDeps, delaySeconds: number): Promise<Disposition> {
   const back = await deps.table.transition(item.job.tenant, item.job.id, ['running'], 'queued', { progress: null });
-  if (back === null) return afterLostWrite(item, deps);
+  if (back === null) return afterLostWrite(item.job, deps);
   return { action: 'release', delaySeconds };
 }

@@ -25,6 +25,9 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
   const last = new Map<RunItem, number>();
   const inFlight = new Set<Promise<void>>();
   const items = [...new Set(options.slots)];
+  // The first write waits one interval too: a job shorter than that costs no progress writes at all.
+  const startedAt = now();
+  for (const item of items) last.set(item, startedAt);
 
   const write = async (item: RunItem, progress: ModelProgress): Promise<void> => {
     const { table, events } = options.deps;
@@ -46,8 +49,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       const item = options.slots[progress.index];
       if (item === undefined) return;
       const at = now();
-      const previous = last.get(item);
-      if (previous !== undefined && at - previous < options.intervalMs) return;
+      if (at - (last.get(item) ?? 0) < options.intervalMs) return;
       last.set(item, at);
       const pending = write(item, progress).catch((error: unknown) => {
         options.deps.log('progress_write_failed', { jobId: item.job.id, error: error instanceof Error ? error.message : String(error) });
