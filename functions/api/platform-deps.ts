@@ -7,6 +7,7 @@ import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
 import type { Config } from '../../shared/config.js';
 import { createEventEmitter, parseEventMessage } from '../../shared/events.js';
 import type { JobMessage } from '../../shared/job.js';
+import { createBatchingSend } from './batching-send.js';
 import { staticCatalog, type ApiDeps, type ModelCatalog, type ModelInfo } from './deps.js';
 
 export const DEFAULT_MODELS: readonly ModelInfo[] = [{ name: 'nexus-mini', version: '1.0.0', capabilities: ['understand', 'generate', 'edit'] }];
@@ -42,7 +43,11 @@ export function createPlatformDeps(options: PlatformDepsOptions): ApiDeps {
   if (config.queues.jobs === null) throw new Error('JOBS_QUEUE_URL is not configured');
   const jobs = createDynamoJobTable({ client: clients.documents, tableName: config.table });
   const objects = createS3ObjectStore({ client: clients.s3, bucket: config.bucket });
-  const queue = createSqsMessageQueue<JobMessage>({ client: clients.sqs, queueUrl: config.queues.jobs, parse: sendOnly });
+  // Sends coalesce into SendMessageBatch calls while one is in flight (batching-send.ts).
+  const queue = {
+    ...createSqsMessageQueue<JobMessage>({ client: clients.sqs, queueUrl: config.queues.jobs, parse: sendOnly }),
+    send: createBatchingSend({ client: clients.sqs, queueUrl: config.queues.jobs }),
+  };
   const eventsQueue =
     config.queues.events === null ? undefined : createSqsMessageQueue({ client: clients.sqs, queueUrl: config.queues.events, parse: parseEventMessage });
   const events = eventsQueue === undefined ? undefined : createEventEmitter({ queue: eventsQueue, table: jobs });
