@@ -1,10 +1,13 @@
 // npm run bench:worker — the worker on the local platform (real API in-process, s3rver, local-aws-sqs,
 // dynalite, the real bundle): jobs/s at 1 and 8 concurrent jobs with micro-batching on (B=8) and off
 // (B=1), and the platform overhead per job = end-to-end (API submit → terminal event read off the events
-// queue) minus model time (the job's compute_ms), median and p95 at concurrency 1.
+// queue) minus model time (the job's compute_ms), median and p95 at concurrency 1. The critical path of a
+// job is about ten sequential loopback calls (API: row + message; worker: claim, output object, final row,
+// event; plus the two long-poll wake-ups), so `loopback_rtt_ms` is printed beside it.
 // The last line printed is one JSON object. BENCH_SECONDS (per throughput run), BENCH_OVERHEAD_JOBS,
 // BENCH_THREADS and BENCH_STEPS tune it.
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createApp } from '../functions/api/app.js';
 import { seedApiKey } from '../functions/api/auth-keys.js';
@@ -76,7 +79,25 @@ function watchEvents(stack: LocalStack): { wait(jobId: string): Promise<Finished
   };
 }
 
+/** Mean round trip of a bare loopback HTTP request: the floor under every storage and queue call here. */
+async function loopbackRttMs(): Promise<number> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{}'));
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const started = performance.now();
+  for (let i = 0; i < 50; i += 1) await (await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: 'x' })).text();
+  const rtt = (performance.now() - started) / 50;
+  server.closeAllConnections();
+  await new Promise<void>((closed) => server.close(() => closed()));
+  return rtt;
+}
+
 async function main(): Promise<void> {
+  const rttBefore = await loopbackRttMs();
   const stack = await startLocalStack();
   await seedApiKey(stack.table, KEY, 'bench', PEPPER);
   const app = createApp({
@@ -112,12 +133,12 @@ async function main(): Promise<void> {
       loadModel: async () => borrowed,
       createEvents: ({ table, clients, eventsQueueUrl }) =>
         createEventEmitter({ table, queue: createSqsMessageQueue({ client: clients.sqs, queueUrl: eventsQueueUrl, parse: parseEventMessage }) }),
-      log: () => undefined,
+      log: process.env.BENCH_LOG ? (event, fields) => console.error(JSON.stringify({ event, ...fields })) : () => undefined,
     });
   }
 
   /** One job through the whole platform; returns end-to-end and model ms. */
-  async function oneJob(): Promise<{ e2eMs: number; modelMs: number }> {
+  async function oneJob(): Promise<{ e2eMs: number; modelMs: number; split: Record<'apiMs' | 'workerMs' | 'eventMs', number> }> {
     seed += 1;
     const started = performance.now();
     const res = await app.request('/v1/jobs', {
@@ -136,7 +157,14 @@ async function main(): Promise<void> {
     }
     const finished = await events.wait(body.id);
     if (finished.event.type !== 'job.succeeded') throw new Error(`job ${body.id} ended ${finished.event.type}: ${JSON.stringify(finished.event.job.error)}`);
-    return { e2eMs: finished.at - started, modelMs: finished.event.job.usage?.computeMs ?? 0 };
+    const job = finished.event.job;
+    const modelMs = job.usage?.computeMs ?? 0;
+    // Wall-clock split (ms resolution): API until the row exists, worker around the model, event delivery.
+    const wall = Date.now() - (performance.now() - started);
+    const created = Date.parse(job.createdAt);
+    const completed = Date.parse(job.completedAt ?? job.createdAt);
+    const split = { apiMs: created - wall, workerMs: completed - created - modelMs, eventMs: wall + (finished.at - started) - completed };
+    return { e2eMs: finished.at - started, modelMs, split };
   }
 
   async function throughput(batchSize: number, concurrency: number): Promise<number> {
@@ -164,10 +192,12 @@ async function main(): Promise<void> {
   for (let i = 0; i < 3; i += 1) await oneJob();
   const overheads: number[] = [];
   const modelTimes: number[] = [];
+  const splits: Record<'apiMs' | 'workerMs' | 'eventMs', number[]> = { apiMs: [], workerMs: [], eventMs: [] };
   for (let i = 0; i < OVERHEAD_JOBS; i += 1) {
-    const { e2eMs, modelMs } = await oneJob();
+    const { e2eMs, modelMs, split } = await oneJob();
     overheads.push(e2eMs - modelMs);
     modelTimes.push(modelMs);
+    for (const key of ['apiMs', 'workerMs', 'eventMs'] as const) splits[key].push(split[key]);
   }
   await worker.drain();
   console.error(`overhead over ${OVERHEAD_JOBS} jobs: p50 ${round(percentile(overheads, 50))} ms, p95 ${round(percentile(overheads, 95))} ms; model p50 ${percentile(modelTimes, 50)} ms`);
@@ -180,12 +210,16 @@ async function main(): Promise<void> {
   events.stop();
   await model.close();
   await stack.stop();
+  const rttAfter = await loopbackRttMs();
   console.log(
     JSON.stringify({
       batching_speedup: round(on8 / off8),
       overhead_ms_p50: round(percentile(overheads, 50), 1),
       overhead_ms_p95: round(percentile(overheads, 95), 1),
       model_ms_p50: percentile(modelTimes, 50),
+      overhead_split_ms_p50: { api: percentile(splits.apiMs, 50), worker: percentile(splits.workerMs, 50), event: percentile(splits.eventMs, 50) },
+      // Context for the overhead: on a loaded shared machine every loopback call costs this much.
+      loopback_rtt_ms: { before: round(rttBefore), after: round(rttAfter) },
       jobs_per_s: { c1_batching_off: round(off1), c1_batching_on: round(on1), c8_batching_off: round(off8), c8_batching_on: round(on8) },
       steps: STEPS,
       intra_op_threads: THREADS,
