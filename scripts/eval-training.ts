@@ -6,10 +6,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { scoreAnswer, scoreEdit, scoreGeneration, type RgbImage, type Scene } from '../models/world/index.js';
+import {
+  COLOURS, SHAPES, SIZES, scoreAnswer, scoreEdit, scoreGeneration, type RgbImage,
+} from '../models/world/index.js';
 import { createTokenizer } from '../workers/model/tokenizer.js';
 
-const sceneSchema = z.custom<Scene>((v) => typeof v === 'object' && v !== null && Array.isArray((v as { shapes?: unknown }).shapes));
+const sceneSchema = z.object({
+  background: z.tuple([z.number(), z.number(), z.number()]),
+  shapes: z.array(z.object({
+    shape: z.enum(SHAPES), colour: z.enum(COLOURS), size: z.enum(SIZES), cell: z.number(), dx: z.number(), dy: z.number(),
+  })),
+});
 const curveSchema = z.object({ cosine: z.array(z.number()), mse: z.array(z.number()), mean_mse: z.number(), mean_cosine: z.number() });
 const timingSchema = z.object({ ms_per_image: z.number(), passes: z.number() });
 const resultsSchema = z.object({
@@ -46,12 +53,13 @@ async function main(): Promise<void> {
   });
 
   const generation: Record<string, boolean[]> = { generation: [], generation_gt: [], generation_tf: [] };
-  const parts: Record<string, boolean[]> = { colour: [], shape: [], size: [], position: [], count: [] };
+  const partNames = ['colour', 'shape', 'size', 'position', 'count'] as const;
+  const parts: Record<(typeof partNames)[number], boolean[]> = { colour: [], shape: [], size: [], position: [], count: [] };
   for (const g of results.generation) {
     for (const [sub, oks] of Object.entries(generation)) {
       const score = scoreGeneration(await readPng(join(dir, sub, `${g.id}.png`)), g.scene);
       oks.push(score.ok);
-      if (sub === 'generation') for (const [k, v] of Object.entries(parts)) v.push(score[k as keyof typeof parts]);
+      if (sub === 'generation') for (const k of partNames) parts[k].push(score[k]);
     }
   }
   const edits: boolean[] = [];
