@@ -3,10 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.sst/**', '.data/**'],
+    exclude: ['node_modules/**', '.sst/**', '.data/**', '.cache/**', 'models/training/runs/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: [],
   },
 });
