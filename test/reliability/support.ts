@@ -62,6 +62,8 @@ export interface InProcessWorkerOptions {
   resolver?: Resolver;
   connector?: Connector;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Observes each runBatch call's size (the real model still runs). */
+  onRunBatch?: (size: number) => void;
 }
 
 export async function startInProcessWorker(stack: LocalStack, dir: string, options: InProcessWorkerOptions = {}): Promise<RunningWorker> {
@@ -70,7 +72,10 @@ export async function startInProcessWorker(stack: LocalStack, dir: string, optio
     name: model.name,
     version: model.version,
     run: (request, runOptions) => model.run(request, runOptions),
-    runBatch: (requests, runOptions) => model.runBatch(requests, runOptions),
+    runBatch: (requests, runOptions) => {
+      options.onRunBatch?.(requests.length);
+      return model.runBatch(requests, runOptions);
+    },
     close: async () => undefined,
   };
   return startWorker({
