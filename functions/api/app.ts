@@ -61,6 +61,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<ApiEnv> {
       windowSeconds: deps.settings.rateWindowSeconds,
       now: deps.now,
       mode: deps.settings.rateLimitMode,
+      flushIntervalMs: deps.settings.rateFlushIntervalMs,
     }),
   );
 

@@ -25,6 +25,8 @@ export interface ApiSettings {
   rateWindowSeconds: number;
   /** See middleware/rate-limit.ts: 'sync' for Lambda, 'batched' for a long-lived Node server. */
   rateLimitMode: 'sync' | 'batched';
+  /** 'batched' only: the least time between two counter writes of one tenant in this process. */
+  rateFlushIntervalMs: number;
   idempotencyTtlSeconds: number;
   /** A job still queued after this long expires instead of running. */
   queueDeadlineSeconds: number;
@@ -40,6 +42,7 @@ export const DEFAULT_SETTINGS: Omit<ApiSettings, 'apiKeyPepper'> = {
   rateLimitPerWindow: 600,
   rateWindowSeconds: 60,
   rateLimitMode: 'sync',
+  rateFlushIntervalMs: 0,
   idempotencyTtlSeconds: 24 * 60 * 60,
   queueDeadlineSeconds: 60 * 60,
   presignTtlSeconds: 60 * 60,

@@ -17,8 +17,9 @@ export interface ApiServer {
 }
 
 export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  // A long-lived process can batch its rate-counter writes (see middleware/rate-limit.ts).
-  const app = createApp({ ...options.deps, settings: { rateLimitMode: 'batched', ...options.deps.settings } });
+  // A long-lived process can batch its rate-counter writes (see middleware/rate-limit.ts), at most ten a
+  // second per tenant: other instances' counts are then learnt within 100 ms plus a round trip.
+  const app = createApp({ ...options.deps, settings: { rateLimitMode: 'batched', rateFlushIntervalMs: 100, ...options.deps.settings } });
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);

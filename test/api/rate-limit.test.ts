@@ -12,7 +12,7 @@ const get = (app: ApiHarness['app'], key: string) => app.request('/v1/models', {
 
 function windowOf(seconds: number): string {
   const ms = seconds * 1000;
-  return String(Math.floor(Date.now() / ms) * ms);
+  return `${seconds}s@${Math.floor(Date.now() / ms) * ms}`;
 }
 
 describe('rate limit', () => {
