@@ -19,6 +19,7 @@ export interface RunnerContext {
   decoder: DecoderStages;
   render: RenderConversation;
   tokenizer: TextTokenizer;
+  decoderMaxRows?: number;
 }
 
 export interface BatchRunOptions extends RunOptions {
@@ -105,6 +106,7 @@ export async function runBatch(ctx: RunnerContext, requests: readonly ModelReque
         sampleShape: [channels, height, width],
         conditionShape: [manifest.image_tokens, manifest.embed_dim],
         steps: plan.steps,
+        ...(ctx.decoderMaxRows === undefined ? {} : { maxRows: ctx.decoderMaxRows }),
         signal: options.signal,
         onStep: (step, total) => group.forEach((job) => progress?.({ index: job.index, stage: 'diffusion', step, total })),
       },

@@ -21,6 +21,8 @@ export interface DiffusionOptions {
   sampleShape: readonly [number, number, number];
   conditionShape: readonly [number, number];
   steps: number;
+  /** Rows per decoder call; more rows are split over several calls. Unset: the whole batch in one call. */
+  maxRows?: number;
   signal?: AbortSignal;
   onStep?: (step: number, total: number) => void;
 }
@@ -61,14 +63,20 @@ export async function sampleFlow(items: readonly DiffusionItem[], options: Diffu
     const dt = (ts[step + 1] ?? 0) - t;
     const sample = new Float32Array(r * sampleSize);
     rows.forEach((row, j) => sample.set(samples[row.item] ?? new Float32Array(sampleSize), j * sampleSize));
-    const feeds: Record<string, ort.Tensor> = {
-      sample: new ort.Tensor('float32', sample, [r, c, h, w]),
-      timestep: numericTensor(options.decoder, 'timestep', rows.map(() => t), [r]),
-      condition: new ort.Tensor('float32', condition, [r, tokens, width]),
-      drop_condition: numericTensor(options.decoder, 'drop_condition', drop, [r]),
-    };
-    if (source !== null) feeds['source'] = new ort.Tensor('float32', source, [r, tokens, width]);
-    const velocity = floatData((await runSession(options.decoder, feeds))['velocity'], 'velocity');
+    const velocity = new Float32Array(r * sampleSize);
+    const chunk = Math.max(1, Math.min(r, options.maxRows ?? r));
+    for (let from = 0; from < r; from += chunk) {
+      const to = Math.min(r, from + chunk);
+      const n = to - from;
+      const feeds: Record<string, ort.Tensor> = {
+        sample: new ort.Tensor('float32', sample.subarray(from * sampleSize, to * sampleSize), [n, c, h, w]),
+        timestep: numericTensor(options.decoder, 'timestep', rows.slice(from, to).map(() => t), [n]),
+        condition: new ort.Tensor('float32', condition.subarray(from * condSize, to * condSize), [n, tokens, width]),
+        drop_condition: numericTensor(options.decoder, 'drop_condition', drop.slice(from, to), [n]),
+      };
+      if (source !== null) feeds['source'] = new ort.Tensor('float32', source.subarray(from * condSize, to * condSize), [n, tokens, width]);
+      velocity.set(floatData((await runSession(options.decoder, feeds))['velocity'], 'velocity'), from * sampleSize);
+    }
     items.forEach((item, i) => {
       const x = samples[i];
       if (x === undefined) return;

@@ -54,6 +54,7 @@ export async function loadModel(bundleDir: string, options: LoadModelOptions): P
     sessions,
     render,
     tokenizer,
+    ...(options.decoderMaxRows === undefined ? {} : { decoderMaxRows: options.decoderMaxRows }),
     decoder: {
       manifest,
       tokenEmbedding: sessions.token_embedding,

@@ -72,5 +72,10 @@ export interface LoadModelOptions {
   intraOpThreads?: number;
   /** false stops idle intra-op threads from spinning: better on shared or oversubscribed CPUs. Default: ORT's (spin). */
   allowSpinning?: boolean;
+  /**
+   * Rows (requests × 2 with guidance) per diffusion-decoder call. Unset: the whole batch in one call (GPUs).
+   * On CPUs the decoder is compute-bound from one request on and slows per row past a few rows (caches).
+   */
+  decoderMaxRows?: number;
   verifyChecksums?: boolean;
 }
