@@ -24,8 +24,9 @@ from train_decoders import edit_records, train_edit_decoder, train_gen_decoder  
 from train_encoder import embed_images, pretrain_encoder  # noqa: E402
 
 BASE = {"seed": 0, "dim": 128, "enc_width": 48, "layers": 4, "heads": 4, "max_positions": 512,
-        "dec_width": 160, "dec_depth": 5, "dec_heads": 5, "p_drop": 0.1, "clean_per_task": 500,
-        "enc_lr": 1e-3, "ar_lr": 5e-4, "dec_lr": 3e-4, "enc_batch": 128, "ar_batch": 64, "dec_batch": 64,
+        "dec_arch": "grid", "dec_width": 128, "dec_depth": 3, "dec_heads": 4, "dec_patch": 16, "dec_head_hidden": 512,
+        "dec_predict": "x0", "p_drop": 0.1, "clean_per_task": 500,
+        "enc_lr": 1e-3, "ar_lr": 5e-4, "dec_lr": 1e-3, "enc_batch": 128, "ar_batch": 64, "dec_batch": 64,
         "save_every": 500, "log_every": 100}
 PRESETS = {
     # CI: tiny dims, a few steps, to prove the whole pipeline (and the export) cannot rot.
@@ -71,6 +72,19 @@ def subset(images, records, limit):
     return images[used], records
 
 
+def cached_table(out, enc, images, device):
+    """Every image's encoder tokens, computed once per run folder (minutes on the 2-core CPU; the encoder is
+    frozen once its stage is done, so a resumed run reuses them)."""
+    path = os.path.join(out, "ckpt", "image_table.npy")
+    if os.path.exists(path):
+        table = np.load(path)
+        if table.shape[0] == len(images):
+            return torch.from_numpy(table).to(device)
+    table = embed_images(enc, images, device)
+    np.save(path, table.cpu().numpy())
+    return table
+
+
 def run(args):
     cfg = dict(PRESETS[args.preset])
     cfg["seed"] = args.seed
@@ -100,7 +114,7 @@ def run(args):
     enc = pretrain_encoder(cfg, state, images, records, device)
     for p in enc.parameters():
         p.requires_grad_(False)
-    table = embed_images(enc, images, device).reshape(-1, cfg["dim"])
+    table = cached_table(args.out, enc, images, device).reshape(-1, cfg["dim"])
     arrays = to_device(build_arrays(records, 16, special["pad"]), device)
     ar = train_transformers(cfg, state, records, arrays, table, vocab_size, device)
     gen_dec = train_gen_decoder(cfg, state, images, table.reshape(len(images), 16, -1), device)

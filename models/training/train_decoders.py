@@ -5,28 +5,43 @@ import torch
 import torch.nn.functional as F
 
 from checkpoint import StageLoop, load_weights, save_weights
-from decoder import EditDecoder, FlowDecoder
+from decoder import EditDecoder, FlowDecoder, GridDecoder, GridEditDecoder
 from train_encoder import autocast, to_pixels
 
 
+def decoder_kw(cfg):
+    # Runs from before the grid decoder (no dec_arch / dec_predict in config.json) keep their old 4x4-patch DiT.
+    kw = {"patch": cfg.get("dec_patch", 4), "predict": cfg.get("dec_predict", "velocity")}
+    if cfg.get("dec_arch", "dit") == "grid":
+        kw["head_hidden"] = cfg["dec_head_hidden"]
+    return kw
+
+
 def make_gen_decoder(cfg):
-    return FlowDecoder(cfg["dim"], cfg["dec_width"], cfg["dec_depth"], cfg["dec_heads"])
+    cls = GridDecoder if cfg.get("dec_arch", "dit") == "grid" else FlowDecoder
+    return cls(cfg["dim"], cfg["dec_width"], cfg["dec_depth"], cfg["dec_heads"], **decoder_kw(cfg))
 
 
 def make_edit_decoder(cfg):
-    return EditDecoder(cfg["dim"], cfg["dec_width"], cfg["dec_depth"], cfg["dec_heads"], merge_heads=cfg["heads"])
+    if cfg.get("dec_arch", "dit") == "grid":
+        return GridEditDecoder(cfg["dim"], cfg["dec_width"], cfg["dec_depth"], cfg["dec_heads"], **decoder_kw(cfg))
+    return EditDecoder(cfg["dim"], cfg["dec_width"], cfg["dec_depth"], cfg["dec_heads"], merge_heads=cfg["heads"], **decoder_kw(cfg))
 
 
-def flow_loss(velocity_fn, x0, gen, device, p_drop):
+def flow_loss(net_fn, x0, gen, device, p_drop, predict="velocity"):
+    """net_fn(x_t, t, drop) -> the decoder's raw output. x0 prediction: t uniform in [0, 1] so that t = 1 (where
+    sampling starts, from pure noise) is trained as often as the rest; velocity: logit-normal t (SD3/FLUX)."""
     b = x0.shape[0]
-    # Logit-normal timesteps (as SD3/FLUX train) spend more steps mid-trajectory where shapes are decided.
-    t = torch.sigmoid(torch.randn(b, generator=gen, device=device))
+    if predict == "x0":
+        t = torch.rand(b, generator=gen, device=device)
+    else:
+        t = torch.sigmoid(torch.randn(b, generator=gen, device=device))
     eps = torch.randn(x0.shape, generator=gen, device=device)
     drop = (torch.rand(b, generator=gen, device=device) < p_drop).float()
     xt = (1 - t)[:, None, None, None] * x0 + t[:, None, None, None] * eps
     with autocast(device):
-        v = velocity_fn(xt, t, drop)
-    return F.mse_loss(v.float(), eps - x0)
+        out = net_fn(xt, t, drop)
+    return F.mse_loss(out.float(), x0 if predict == "x0" else eps - x0)
 
 
 def train_gen_decoder(cfg, state, images, table, device):
@@ -42,7 +57,7 @@ def train_gen_decoder(cfg, state, images, table, device):
         idx = torch.randint(0, len(images), (cfg["dec_batch"],), generator=gen)
         x0 = to_pixels(images[idx.numpy()], device)
         cond = table[idx.to(device)]
-        loss = flow_loss(lambda xt, t, d: dec(xt, t, cond, d), x0, noise_gen, device, cfg["p_drop"])
+        loss = flow_loss(lambda xt, t, d: dec.net(xt, t, cond, d), x0, noise_gen, device, cfg["p_drop"], dec.predict)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(dec.parameters(), 1.0)
@@ -78,7 +93,7 @@ def train_edit_decoder(cfg, state, images, records, table, predicted, gen_dec, d
         x0 = to_pixels(images[tgt[j.numpy()]], device)
         jd = j.to(device)
         cond, source = predicted[jd], table[src[jd]]
-        loss = flow_loss(lambda xt, t, d: dec(xt, t, cond, source, d), x0, noise_gen, device, cfg["p_drop"])
+        loss = flow_loss(lambda xt, t, d: dec.net(xt, t, cond, source, d), x0, noise_gen, device, cfg["p_drop"], dec.predict)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(dec.parameters(), 1.0)
