@@ -1,6 +1,6 @@
 // Real worker processes (tsx workers/gpu/main.ts) SIGKILLed mid-job, again and again, while they work
 // through jobs submitted via the real API: every job ends in exactly one final state, none is lost, and
-// each has exactly one terminal event id on the events queue. RELIABILITY_JOBS sets N (default 200).
+// each has exactly one terminal event id on the events queue. RELIABILITY_JOBS sets N (default 80, sized for a few minutes on 2 busy cores).
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../shared/events.js';
@@ -9,7 +9,7 @@ import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
 import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, quickJob, sleep, spawnWorker, waitFor, type ChildWorker } from './support.js';
 
 const dir = bundleDir();
-const JOBS = Number(process.env.RELIABILITY_JOBS ?? 200);
+const JOBS = Number(process.env.RELIABILITY_JOBS ?? 80);
 const WORKERS = 2;
 const TERMINAL = new Set(['job.succeeded', 'job.failed', 'job.canceled', 'job.expired']);
 
@@ -39,13 +39,13 @@ async function statuses(ids: string[]): Promise<JobRecord[]> {
 }
 
 describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
-  it('ends every job in exactly one final state with exactly one terminal event id', { timeout: 300_000 }, async () => {
+  it('ends every job in exactly one final state with exactly one terminal event id', { timeout: 480_000 }, async () => {
     const bundle = dir ?? '';
     const ids: string[] = [];
     for (let i = 0; i < JOBS; i += 1) ids.push(await submit(1000 + i));
-    // local-aws-sqs counts each heartbeat (ChangeMessageVisibility) as a receive, which real SQS does not;
-    // a higher maxReceiveCount than production's 5 compensates, so a job dead-letters only when its workers
-    // really died on it several times.
+    // Workers die here every few seconds, far more often than any real fleet; a maxReceiveCount above
+    // production's 5 keeps most jobs on the takeover path (the DLQ path has its own test) while a job that
+    // keeps landing on dying workers still ends dead-lettered and failed, which the checks below accept.
     const dlqAttributes = await h.stack.clients.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: h.stack.resources.jobs.dlqUrl, AttributeNames: ['QueueArn'] }),
     );
@@ -56,12 +56,12 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
         Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 10 }) },
       }),
     );
-    // Each worker lives 5–12 s after it is ready, then dies by SIGKILL the first time its health says busy
+    // Each worker lives 8–15 s after it is ready, then dies by SIGKILL the first time its health says busy
     // (mid-job: it holds claimed messages), and a fresh one takes its place; until 90% of jobs are final.
     const readyAt = new Map<ChildWorker, { port: number; at: number; lifeMs: number }>();
     const spawnTracked = (): ChildWorker => {
       const child = spawnWorker(h.stack, bundle);
-      void child.ready.then((port) => readyAt.set(child, { port, at: Date.now(), lifeMs: 5000 + Math.floor(Math.random() * 7000) }));
+      void child.ready.then((port) => readyAt.set(child, { port, at: Date.now(), lifeMs: 8000 + Math.floor(Math.random() * 7000) }));
       return child;
     };
     for (let i = 0; i < WORKERS; i += 1) workers.push(spawnTracked());

@@ -28,10 +28,8 @@ export function bundleDir(): string | null {
 }
 
 /**
- * Timings short enough for tests: 5 s visibility, heartbeat every 2 s, 1 s backoff base. The heartbeat is
- * kept sparse on purpose: local-aws-sqs counts every ChangeMessageVisibility as a receive (real SQS does
- * not), and it redrives a message to the DLQ as soon as its visibility lapses with that count at
- * maxReceiveCount, so a chatty heartbeat would dead-letter a job whose worker died once.
+ * Timings short enough for tests: 5 s visibility (a killed worker's jobs come back within 5 s), heartbeat
+ * every 2 s, 1 s backoff base.
  */
 export const FAST_WORKER_ENV: Record<string, string> = {
   EXECUTION_PROVIDERS: 'cpu',

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobMessage, JobRecord } from '../../shared/job.js';
-import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js';
+import { createServer } from 'node:http';
+import { pngBytes, startApiHarness, type ApiHarness } from '../../test/api/api-harness.js';
 import { bundleDir, collectEvents, eventsQueue, FINAL, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
 import type { RunningWorker } from './start-worker.js';
 import { handleDeadLetter } from './dlq-consumer.js';
@@ -35,7 +36,7 @@ const row = async (id: string): Promise<JobRecord> => {
   if (job === null) throw new Error(`job ${id} missing`);
   return job;
 };
-const finalRow = (id: string, timeoutMs = 30_000): Promise<JobRecord> =>
+const finalRow = (id: string, timeoutMs = 60_000): Promise<JobRecord> =>
   waitFor(async () => {
     const job = await row(id);
     return FINAL.has(job.status) ? job : undefined;
@@ -189,6 +190,68 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     const sent = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === id);
     expect(sent.map((e) => e.type)).toEqual(['job.failed', 'job.failed']);
     expect(new Set(sent.map((e) => e.id)).size).toBe(1);
+    worker = await startInProcessWorker(h.stack, dir ?? '');
+  });
+
+  it('micro-batches: jobs arriving within the window run in one runBatch call', { timeout: 120_000 }, async () => {
+    await worker?.drain();
+    const sizes: number[] = [];
+    worker = await startInProcessWorker(h.stack, dir ?? '', {
+      env: { WORKER_BATCH_SIZE: '4', WORKER_BATCH_WINDOW_MS: '3000' },
+      onRunBatch: (size) => sizes.push(size),
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i += 1) ids.push(await submit(quickJob(20 + i)));
+    const rows = await Promise.all(ids.map((id) => finalRow(id, 60_000)));
+    expect(rows.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(sizes).toEqual([4]);
+    // Each job's usage carries its share of the batch's compute time.
+    expect(new Set(rows.map((r) => r.usage?.computeMs)).size).toBe(1);
+    await worker?.drain();
+    worker = await startInProcessWorker(h.stack, dir ?? '');
+  });
+
+  it('cancels a running job between steps when the API asks: canceled, no output, job.canceled', { timeout: 120_000 }, async () => {
+    await collectEvents(eventsQueue(h.stack));
+    const id = await submit(quickJob(30, { params: { seed: 30, steps: 100, max_tokens: 8 } }));
+    await waitFor(async () => ((await row(id)).status === 'running' ? true : undefined), 30_000, 'the job to run');
+    const res = await h.call('POST', `/v1/jobs/${id}/cancel`);
+    expect(res.status).toBe(200);
+    const job = await finalRow(id, 60_000);
+    expect(job).toMatchObject({ status: 'canceled', result: null, usage: null });
+    expect(await h.stack.objects.head(`outputs/acme/${id}/0.png`)).toBeNull();
+    const events = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === id);
+    expect(events.map((e) => e.type)).toEqual(['job.started', 'job.canceled']);
+  });
+
+  it('leaves a transient failure for redelivery with backoff, then succeeds', { timeout: 120_000 }, async () => {
+    await worker?.drain();
+    worker = await startInProcessWorker(h.stack, dir ?? '', { env: { ALLOW_LOOPBACK_FETCH: 'true' } });
+    const png = await pngBytes(64, 64);
+    const answers: number[] = [];
+    const server = createServer((_req, res) => {
+      const status = answers.length === 0 ? 503 : 200;
+      answers.push(status);
+      if (status === 503) res.writeHead(503).end('busy');
+      else res.writeHead(200, { 'content-type': 'image/png' }).end(png);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const id = await submit({
+        ...quickJob(40),
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `http://127.0.0.1:${port}/in.png` } }, { type: 'text', text: 'make it blue' }] }],
+      });
+      const job = await finalRow(id, 60_000);
+      expect(job.status).toBe('succeeded');
+      expect(answers).toEqual([503, 200]);
+      expect(job.attempt).toBeGreaterThanOrEqual(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    await worker?.drain();
     worker = await startInProcessWorker(h.stack, dir ?? '');
   });
 });
