@@ -57,3 +57,52 @@ export function startAwsChild(): Promise<AwsChild> {
     child.once('exit', (code) => reject(new Error(`the local AWS child exited (${code}) before printing its endpoints`)));
   });
 }
+
+export interface RateRun {
+  offered_rps: number;
+  served_rps: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
+
+function isRateRun(value: unknown): value is RateRun {
+  return typeof value === 'object' && value !== null && 'p99_ms' in value && typeof value.p99_ms === 'number';
+}
+
+/** Runs bench-api-rate.ts (open-loop load at a fixed rate) in a child process and returns its figures. */
+export function runRateChild(options: { url: string; rate: number; seconds: number; body: string; authorization: string }): Promise<RateRun> {
+  const entry = fileURLToPath(new URL('./bench-api-rate.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      BENCH_RATE_URL: options.url,
+      BENCH_RATE_RPS: String(options.rate),
+      BENCH_RATE_SECONDS: String(options.seconds),
+      BENCH_RATE_BODY: options.body,
+      BENCH_RATE_AUTH: options.authorization,
+    },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const line = output.trim().split('\n').pop() ?? '';
+      try {
+        const parsed: unknown = JSON.parse(line);
+        if (isRateRun(parsed)) resolve(parsed);
+        else reject(new Error(`the rate child printed no figures (exit ${code})`));
+      } catch (err) {
+        reject(new Error(`the rate child printed no figures (exit ${code}): ${String(err)}`));
+      }
+    });
+  });
+}

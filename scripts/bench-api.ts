@@ -1,8 +1,9 @@
 // npm run bench:api — POST /v1/jobs against the local platform versus a bare Hono route that only parses the
 // same JSON body, in one run. Three processes/threads, as in a deployment: the local AWS servers (s3rver,
 // local-aws-sqs, dynalite) run in a child process (bench-api-aws.ts), the servers under test in this
-// process's event loop, and autocannon in a worker thread, so neither the load generator nor the emulators
-// take turns on the API's thread. Prints figures; the last line is one JSON object: jobs_rps, bare_rps,
+// process's event loop, and autocannon (closed loop, for the maxima) in a worker thread, so neither the load
+// generator nor the emulators take turns on the API's thread. The fixed-rate run is open loop, from a child
+// process (bench-api-rate.ts), latency counted from each request's due time. Prints figures; the last line is one JSON object: jobs_rps, bare_rps,
 // ratio (jobs_rps / bare_rps), p99_ms (POST /v1/jobs at a fixed 200 req/s), CPU per request of the API
 // process and of the AWS child, and the settings used. BENCH_SECONDS (default 10) and BENCH_CONNECTIONS
 // (default 10) tune it.
@@ -16,7 +17,7 @@ import { createPlatformDeps } from '../functions/api/platform-deps.js';
 import { startApiServer } from '../functions/api/serve.js';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../shared/aws/clients.js';
 import { loadConfig } from '../shared/config.js';
-import { startAwsChild, type AwsChild } from './bench-api-child.js';
+import { runRateChild, startAwsChild, type AwsChild } from './bench-api-child.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -46,7 +47,7 @@ const cpuMs = (): number => {
   return (usage.user + usage.system) / 1000;
 };
 
-async function load(url: string, aws: AwsChild, options: { rate?: number; seconds: number; connections: number }): Promise<Run> {
+async function load(url: string, aws: AwsChild, options: { seconds: number; connections: number }): Promise<Run> {
   const api0 = cpuMs();
   const aws0 = await aws.cpuMs();
   const result = await autocannon({
@@ -58,7 +59,6 @@ async function load(url: string, aws: AwsChild, options: { rate?: number; second
     duration: options.seconds,
     // The load generator gets its own thread; the main thread is left to the server under test.
     workers: 1,
-    ...(options.rate === undefined ? {} : { overallRate: options.rate }),
   });
   // The API process also runs autocannon's aggregation, a few messages per second: negligible.
   const apiCpu = cpuMs() - api0;
@@ -118,23 +118,41 @@ async function main(): Promise<void> {
     const jobs = await load(`${api.url}/v1/jobs`, aws, { seconds: SECONDS, connections: CONNECTIONS });
     const bareRun = await load(bare.url, aws, { seconds: SECONDS, connections: CONNECTIONS });
     const apiOnly = await load(`${overhead.url}/v1/jobs`, aws, { seconds: SECONDS, connections: CONNECTIONS });
-    // Enough connections that 200 req/s is really offered even when each request takes ~100 ms.
-    const fixed = await load(`${api.url}/v1/jobs`, aws, { seconds: SECONDS, connections: Math.max(CONNECTIONS, 40), rate: FIXED_RATE });
+    // Open loop at a fixed rate, from a child process (bench-api-rate.ts): one request every 5 ms.
+    const fixedApi0 = cpuMs();
+    const fixedAws0 = await aws.cpuMs();
+    const fixed = await runRateChild({ url: `${api.url}/v1/jobs`, rate: FIXED_RATE, seconds: SECONDS, body: BODY, authorization: `Bearer ${KEY}` });
+    const fixedAws1 = await aws.cpuMs();
+    // Control: the bare route under the same open-loop load. Its tail is what the host alone adds.
+    const bareFixed = await runRateChild({ url: bare.url, rate: FIXED_RATE, seconds: SECONDS, body: BODY, authorization: `Bearer ${KEY}` });
+    const fixedCpu = {
+      api: (cpuMs() - fixedApi0) / Math.max(1, fixed.requests),
+      aws: fixedAws0 === null || fixedAws1 === null ? null : (fixedAws1 - fixedAws0) / Math.max(1, fixed.requests),
+    };
     const loadAfter = load1();
 
     const cpu = (run: Run): string => `CPU/request: API ${run.apiCpuMs.toFixed(2)} ms, AWS child ${run.awsCpuMs?.toFixed(2) ?? '?'} ms`;
     console.log(`POST /v1/jobs  max: ${jobs.rps.toFixed(0)} req/s, p50 ${jobs.p50} ms, p99 ${jobs.p99} ms, non-2xx ${jobs.non2xx}, errors ${jobs.errors}; ${cpu(jobs)}`);
     console.log(`bare Hono     max: ${bareRun.rps.toFixed(0)} req/s, p50 ${bareRun.p50} ms, p99 ${bareRun.p99} ms; CPU/request ${bareRun.apiCpuMs.toFixed(3)} ms`);
     console.log(`POST /v1/jobs, stores in memory (API's own cost): ${apiOnly.rps.toFixed(0)} req/s, p99 ${apiOnly.p99} ms; ${cpu(apiOnly)}`);
-    console.log(`POST /v1/jobs at ${FIXED_RATE} req/s: ${fixed.rps.toFixed(0)} req/s served, p50 ${fixed.p50} ms, p99 ${fixed.p99} ms, non-2xx ${fixed.non2xx}; ${cpu(fixed)}`);
+    console.log(
+      `POST /v1/jobs at ${FIXED_RATE} req/s (open loop): ${fixed.offered_rps} offered, ${fixed.served_rps} served, p50 ${fixed.p50_ms} ms, ` +
+        `p90 ${fixed.p90_ms} ms, p99 ${fixed.p99_ms} ms, max ${fixed.max_ms} ms, non-2xx ${fixed.non2xx}, errors ${fixed.errors}; ` +
+        `CPU/request: API ${fixedCpu.api.toFixed(2)} ms, AWS child ${fixedCpu.aws?.toFixed(2) ?? '?'} ms`,
+    );
+    console.log(`bare Hono at ${FIXED_RATE} req/s (open loop, control): p50 ${bareFixed.p50_ms} ms, p99 ${bareFixed.p99_ms} ms, max ${bareFixed.max_ms} ms`);
     console.log(`load average (1 min) before ${loadBefore}, after ${loadAfter}`);
     const summary = {
       jobs_rps: Math.round(jobs.rps),
       bare_rps: Math.round(bareRun.rps),
       ratio: round(jobs.rps / bareRun.rps, 3),
-      p99_ms: fixed.p99,
-      p50_ms_at_200: fixed.p50,
-      served_rps_at_200: Math.round(fixed.rps),
+      p99_ms: fixed.p99_ms,
+      p50_ms_at_200: fixed.p50_ms,
+      max_ms_at_200: fixed.max_ms,
+      bare_p99_ms_at_200: bareFixed.p99_ms,
+      served_rps_at_200: fixed.served_rps,
+      api_cpu_ms_per_job_at_200: round(fixedCpu.api),
+      aws_cpu_ms_per_job_at_200: fixedCpu.aws === null ? null : round(fixedCpu.aws),
       api_only_rps: Math.round(apiOnly.rps),
       api_only_ratio: round(apiOnly.rps / bareRun.rps, 3),
       api_cpu_ms_per_job: round(jobs.apiCpuMs),
