@@ -8,7 +8,7 @@
 // BENCH_THREADS and BENCH_STEPS tune it.
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createApp } from '../functions/api/app.js';
 import { seedApiKey } from '../functions/api/auth-keys.js';
 import { staticCatalog } from '../functions/api/deps.js';
@@ -30,7 +30,11 @@ const TERMINAL = new Set(['job.succeeded', 'job.failed', 'job.canceled', 'job.ex
 const PEPPER = 'bench-pepper';
 const KEY = 'sk_bench_0123456789abcdef';
 
-const bundle = [join(ROOT, 'models/nexus-mini'), join(ROOT, '.cache/smoke-bundle')].find((d) => existsSync(join(d, 'manifest.json')));
+// BENCH_BUNDLE picks another bundle folder (e.g. .cache/smoke-bundle); default: the committed one, else smoke.
+const bundle = [process.env.BENCH_BUNDLE, join(ROOT, 'models/nexus-mini'), join(ROOT, '.cache/smoke-bundle')]
+  .filter((d): d is string => d !== undefined && d !== '')
+  .map((d) => resolve(ROOT, d))
+  .find((d) => existsSync(join(d, 'manifest.json')));
 if (bundle === undefined) {
   console.error('no model bundle: neither models/nexus-mini/ nor .cache/smoke-bundle/ has a manifest.json');
   process.exit(1);
@@ -224,7 +228,7 @@ async function main(): Promise<void> {
       steps: STEPS,
       intra_op_threads: THREADS,
       seconds_per_run: SECONDS,
-      bundle: bundle === join(ROOT, 'models/nexus-mini') ? 'models/nexus-mini' : '.cache/smoke-bundle',
+      bundle: relative(ROOT, bundle ?? ''),
     }),
   );
   process.exit(0);
