@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       'Try:',
       `  curl -s ${api.url}/health`,
       `  curl -s ${api.url}/v1/jobs -H "Authorization: Bearer ${config.devApiKey}" -H "Content-Type: application/json" \\`,
-      `    -d '{"model":"nexus-mini","messages":[{"role":"user","content":"Draw a red circle on a white background."}]}'`,
+      `    -d '{"model":"nexus-mini","messages":[{"role":"user","content":"Generate an image according to the following description: a large red circle in the top left"}]}'`,
       `  curl -s ${api.url}/v1/jobs/<job id> -H "Authorization: Bearer ${config.devApiKey}"`,
       '',
     ].join('\n'),
