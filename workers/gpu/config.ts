@@ -33,6 +33,11 @@ const envSchema = z.object({
   ALLOW_LOOPBACK_FETCH: bool.default(false),
   IMAGE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   IMAGE_FETCH_MAX_BYTES: z.coerce.number().int().min(1).default(10 * 1024 * 1024),
+  /** Set by ECS inside the task; absent (local runs) turns scale-in protection off. */
+  ECS_AGENT_URI: z.string().url().optional(),
+  TASK_PROTECTION_MINUTES: z.coerce.number().int().min(1).max(2880).default(30),
+  TASK_PROTECTION_IDLE_MS: z.coerce.number().int().min(0).default(5_000),
+  TASK_PROTECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_000),
 });
 
 export interface WorkerConfig {
@@ -52,6 +57,7 @@ export interface WorkerConfig {
   health: { port: number; host: string };
   allowLoopbackFetch: boolean;
   imageFetch: { timeoutMs: number; maxBytes: number };
+  taskProtection: { agentUri: string | null; expiresInMinutes: number; idleMs: number; timeoutMs: number };
 }
 
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
@@ -81,5 +87,11 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     health: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
     allowLoopbackFetch: e.ALLOW_LOOPBACK_FETCH,
     imageFetch: { timeoutMs: e.IMAGE_FETCH_TIMEOUT_MS, maxBytes: e.IMAGE_FETCH_MAX_BYTES },
+    taskProtection: {
+      agentUri: e.ECS_AGENT_URI ?? null,
+      expiresInMinutes: e.TASK_PROTECTION_MINUTES,
+      idleMs: e.TASK_PROTECTION_IDLE_MS,
+      timeoutMs: e.TASK_PROTECTION_TIMEOUT_MS,
+    },
   };
 }

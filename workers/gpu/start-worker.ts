@@ -19,6 +19,7 @@ import { createHealth, startHealthServer, type Health } from './health.js';
 import { createImageFetcher } from './image-fetcher.js';
 import type { JobEventSink } from './job-events.js';
 import { parseJobMessage } from './job-message.js';
+import { createTaskProtection } from './task-protection.js';
 import { warmUp } from './warm-up.js';
 import { createWorker } from './worker.js';
 
@@ -105,11 +106,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     }),
   );
   const now = options.now ?? (() => new Date());
+  const protection = createTaskProtection({
+    agentUri: settings.taskProtection.agentUri,
+    expiresInMinutes: settings.taskProtection.expiresInMinutes,
+    idleMs: settings.taskProtection.idleMs,
+    timeoutMs: settings.taskProtection.timeoutMs,
+    log,
+  });
   const loop = createWorker({
     ...settings,
     queue,
     model,
     health,
+    protection,
     deps: { table, store, events, fetchImage, modelId, backoff: settings.backoff, now, log },
   });
   const dlqUrl = config.queues.jobsDlq;

@@ -7,6 +7,7 @@ import type { Health } from './health.js';
 import { batchKey } from './inputs.js';
 import { claimDelivery, failRun, finishRun, type Disposition, type JobDeps, type RunItem } from './process-job.js';
 import { createProgressReporter } from './progress.js';
+import { noTaskProtection, type TaskProtection } from './task-protection.js';
 
 export interface WorkerLoopOptions {
   /** B: most jobs run together in one runBatch call (1 turns micro-batching off). */
@@ -27,6 +28,8 @@ export interface WorkerOptions extends WorkerLoopOptions {
   model: Pick<LoadedModel, 'runBatch'>;
   deps: JobDeps;
   health: Health;
+  /** ECS task scale-in protection, on while the worker holds jobs; absent: none. */
+  protection?: TaskProtection;
 }
 
 export interface Worker {
@@ -41,6 +44,7 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
 
 export function createWorker(options: WorkerOptions): Worker {
   const { queue, deps, health } = options;
+  const protection = options.protection ?? noTaskProtection;
   const log = deps.log;
   const heartbeat = createHeartbeat({
     queue,
@@ -55,7 +59,12 @@ export function createWorker(options: WorkerOptions): Worker {
   const drained = new Promise<void>((resolve) => (signalDrain = resolve));
   let loopDone: Promise<void> = Promise.resolve();
 
-  const updateInFlight = (): void => health.setInFlight(heartbeat.held());
+  const updateInFlight = (): void => {
+    const held = heartbeat.held();
+    health.setInFlight(held);
+    if (held > 0) protection.busy();
+    else protection.idle();
+  };
 
   async function settle(message: ReceivedMessage<JobMessage>, disposition: Disposition): Promise<void> {
     heartbeat.release(message.receiptHandle);
@@ -208,7 +217,11 @@ export function createWorker(options: WorkerOptions): Worker {
 
   return {
     run() {
-      loopDone = loop().finally(() => heartbeat.stop());
+      // Protection is dropped only once every held message is settled or released.
+      loopDone = loop().finally(async () => {
+        heartbeat.stop();
+        await protection.stop();
+      });
       return loopDone;
     },
     async drain() {
