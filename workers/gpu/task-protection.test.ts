@@ -1,5 +1,6 @@
 // Task protection against a loopback stand-in for the ECS agent, with a manual clock for the timers.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadWorkerConfig } from './config.js';
 import { startFakeAgent, type FakeAgent } from './task-protection-agent.js';
 import { createTaskProtection, type ProtectionClock } from './task-protection.js';
 
@@ -165,5 +166,25 @@ describe('task protection', () => {
     expect(() => createTaskProtection({ agentUri: agent.uri, expiresInMinutes: 0, idleMs: 0, timeoutMs: 100, log: () => undefined })).toThrow(
       'expiresInMinutes must be an integer from 1 to 2880',
     );
+  });
+});
+
+describe('task protection settings', () => {
+  it('defaults to off with 30 minutes, 5 s idle delay and 2 s timeout', () => {
+    expect(loadWorkerConfig({}).taskProtection).toEqual({ agentUri: null, expiresInMinutes: 30, idleMs: 5_000, timeoutMs: 2_000 });
+  });
+
+  it('reads the agent URI ECS sets and the overrides', () => {
+    const settings = loadWorkerConfig({
+      ECS_AGENT_URI: 'http://127.0.0.1:51678/api/task-id',
+      TASK_PROTECTION_MINUTES: '120',
+      TASK_PROTECTION_IDLE_MS: '0',
+      TASK_PROTECTION_TIMEOUT_MS: '500',
+    });
+    expect(settings.taskProtection).toEqual({ agentUri: 'http://127.0.0.1:51678/api/task-id', expiresInMinutes: 120, idleMs: 0, timeoutMs: 500 });
+  });
+
+  it.each([{ TASK_PROTECTION_MINUTES: '0' }, { TASK_PROTECTION_MINUTES: '2881' }, { ECS_AGENT_URI: 'not a url' }])('refuses %j', (env) => {
+    expect(() => loadWorkerConfig(env)).toThrow(Object.keys(env)[0]);
   });
 });
