@@ -41,11 +41,11 @@ const finalRow = (id: string): Promise<JobRecord> =>
     return job !== null && FINAL.has(job.status) ? job : undefined;
   }, 60_000, `job ${id} to finish`);
 
-async function start(agentUri: string): Promise<RunningWorker> {
+async function start(agentUri: string, idleMs = 3_000): Promise<RunningWorker> {
   logs = [];
   if (dir === null) throw new Error('no bundle');
   return startInProcessWorker(h.stack, dir, {
-    env: { ECS_AGENT_URI: agentUri, TASK_PROTECTION_MINUTES: '30', TASK_PROTECTION_IDLE_MS: '3000', TASK_PROTECTION_TIMEOUT_MS: '300' },
+    env: { ECS_AGENT_URI: agentUri, TASK_PROTECTION_MINUTES: '30', TASK_PROTECTION_IDLE_MS: String(idleMs), TASK_PROTECTION_TIMEOUT_MS: '300' },
     log: (event) => logs.push(event),
   });
 }
@@ -73,9 +73,12 @@ describe.skipIf(dir === null)('worker task protection (in-process, real model)',
 
   it('drops protection on drain when it is still held', async () => {
     agent = await startFakeAgent();
-    worker = await start(agent.uri);
+    // An idle delay far longer than the test: only the drain can drop protection.
+    worker = await start(agent.uri, 600_000);
     const id = await submit(15);
     await finalRow(id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(agent.requests).toEqual([ENABLE]);
     await worker.drain();
     worker = null;
     expect(agent.requests).toEqual([ENABLE, DISABLE]);
