@@ -135,7 +135,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       : null;
 
   const done = Promise.all([loop.run(), dlq?.run()]).then(() => undefined);
-  log('worker_ready', { model: modelId, healthPort: server.port, batchSize: settings.batchSize, batchWindowMs: settings.batchWindowMs });
+  log('worker_ready', { model: modelId, healthPort: server.port, batchSize: settings.batchSize, batchWindowMs: settings.batchWindowMs, taskProtection: settings.taskProtection.agentUri !== null });
 
   let draining: Promise<void> | null = null;
   return {
