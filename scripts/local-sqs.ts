@@ -1,5 +1,7 @@
 // local-aws-sqs behind a small translating front, so that SQS clients see AWS behaviour on loopback:
-// - ReceiveMessage long polls return as soon as a message is there (local-aws-sqs waits for a full batch);
+// - ReceiveMessage long polls return as soon as a message is there (local-aws-sqs waits for a full batch):
+//   a waiting poll looks again when a send or a visibility change goes through the front, else every 50 ms
+//   (for delays and visibility timeouts running out, which nothing announces);
 // - a batch never holds one message twice (it can with visibility 0);
 // - ApproximateNumberOfMessages excludes in-flight messages (local-aws-sqs counts them);
 // - MessageSystemAttributeNames (the SDK's current name) works (local-aws-sqs knows only AttributeNames);
@@ -29,6 +31,8 @@ const INTERCEPTED = new Set(
   ),
 );
 const PASSED_HEADERS = ['content-type', 'x-amz-target', 'x-amzn-query-mode'];
+// Calls after which a waiting long poll may find a message it did not find before.
+const WAKING = new Set(['AmazonSQS.SendMessage', 'AmazonSQS.SendMessageBatch', 'AmazonSQS.ChangeMessageVisibility', 'AmazonSQS.ChangeMessageVisibilityBatch']);
 
 interface Reply {
   status: number;
@@ -70,7 +74,38 @@ function parseJson(text: string): Record<string, unknown> | null {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Wakes waiting long polls. Sends pass through unparsed, so a wake-up is not per queue: a poll of another
+ * queue just looks once more. The counter closes the gap between a poll's look and its wait: a change that
+ * lands in between is seen as a moved counter and the poll looks again at once.
+ */
+function createWakeups(): { readonly count: number; wake(): void; wait(ms: number, seen: number): Promise<void> } {
+  let count = 0;
+  const waiting = new Set<() => void>();
+  return {
+    get count() {
+      return count;
+    },
+    wake() {
+      count += 1;
+      for (const done of waiting) done();
+      waiting.clear();
+    },
+    wait(ms, seen) {
+      if (count !== seen) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          waiting.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        waiting.add(done);
+      });
+    },
+  };
+}
+
 const queueNameOf = (queueUrl: unknown): string => (typeof queueUrl === 'string' ? queueUrl.slice(queueUrl.lastIndexOf('/') + 1) : '');
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
@@ -99,6 +134,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
   }
 
   const book = createRedriveBook();
+  const wakeups = createWakeups();
 
   /** One JSON-protocol call straight to local-aws-sqs (for the moves the front makes itself). */
   async function call(action: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -109,6 +145,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     });
     const text = await reply.text();
     if (reply.status !== 200) throw new Error(`local SQS ${action} failed: ${reply.status} ${text}`);
+    if (action === 'SendMessage') wakeups.wake();
     return parseJson(text) ?? {};
   }
 
@@ -122,6 +159,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     const request = JSON.stringify({ ...input, WaitTimeSeconds: 0, MessageSystemAttributeNames: undefined, AttributeNames: ['All'], MessageAttributeNames: ['All'] });
     const deadline = Date.now() + wait * 1000;
     for (;;) {
+      const seen = wakeups.count;
       const reply = await forward(req, request);
       // An empty 200 body is local-aws-sqs's way of saying "no messages".
       const parsed = reply.status !== 200 ? null : reply.body.trim() === '' ? {} : parseJson(reply.body);
@@ -150,7 +188,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
       if (delivered.length > 0 || Date.now() + POLL_MS >= deadline || gone()) {
         return { ...reply, body: JSON.stringify(delivered.length ? { ...parsed, Messages: delivered } : {}) };
       }
-      await sleep(POLL_MS);
+      await wakeups.wait(POLL_MS, seen);
     }
   }
 
@@ -186,6 +224,7 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
   outer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const target = req.headers['x-amz-target'];
     // Everything the front does not change (SendMessage above all) goes straight to local-aws-sqs, unbuffered.
+    if (typeof target === 'string' && WAKING.has(target)) res.on('finish', () => wakeups.wake());
     if (typeof target !== 'string' || !INTERCEPTED.has(target)) {
       void requestHandler(req, res);
       return;
