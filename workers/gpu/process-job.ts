@@ -131,13 +131,17 @@ export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: 
     };
     if (firstStart) {
       // Off the critical path (the model runs meanwhile); finishing waits for it, so the final row and
-      // the terminal event always come after started_at and job.started.
+      // the terminal event always come after started_at and job.started. The sequence is reserved beside
+      // the started_at write (a counter on the row, independent of it); a reservation left unused when
+      // the row moved under us is only a gap, and the terminal event still takes a higher number.
       item.pending = (async () => {
-        const started = await deps.table.patch(tenant, jobId, ['running'], { startedAt: deps.now().toISOString() });
+        const [started, sequence] = await Promise.all([
+          deps.table.patch(tenant, jobId, ['running'], { startedAt: deps.now().toISOString() }),
+          deps.events.nextSequence(claimed),
+        ]);
+        item.knownSequence = Math.max(item.knownSequence, sequence);
         if (started === null) return;
         item.job = { ...item.job, startedAt: started.startedAt };
-        const sequence = await deps.events.nextSequence(started);
-        item.knownSequence = Math.max(item.knownSequence, sequence);
         await deps.events.emit('job.started', started, sequence);
       })();
     }
@@ -163,10 +167,14 @@ async function afterLostWrite(job: JobRecord, deps: JobDeps): Promise<Dispositio
 
 export async function finishRun(item: RunItem, results: ModelResult[], deps: JobDeps): Promise<Disposition> {
   const { job } = item;
-  await item.pending;
-  if (item.lost) return afterLostWrite(item.job, deps);
+  // Lost and canceled are known once the model's progress writes settled; the claim's side work does not
+  // change them, so the uploads need not wait for it. The final write below waits for both.
+  if (item.lost) {
+    await item.pending;
+    return afterLostWrite(item.job, deps);
+  }
   if (item.cancelRequested) return cancelRun(item, deps);
-  const output = await storeOutputs(job, results, deps.store);
+  const [output] = await Promise.all([storeOutputs(job, results, deps.store), item.pending]);
   const computeMs = results.reduce((sum, result) => sum + result.computeMs, 0);
   const usage = usageOf(results, computeMs);
   const final = await deps.table.transition(job.tenant, job.id, ['running'], 'succeeded', {
