@@ -15,17 +15,12 @@ const log: Log = (event, fields) => {
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const settings = loadWorkerConfig(process.env);
-  const worker = await startWorker({
-    config,
-    worker: settings,
-    loadModel,
-    createEvents: ({ table, clients, eventsQueueUrl }) =>
-      createEventEmitter({ table, queue: createSqsMessageQueue({ client: clients.sqs, queueUrl: eventsQueueUrl, parse: parseEventMessage }) }),
-    log,
-  });
-  const stop = (signal: string): void => {
-    log('signal', { signal });
-    worker.drain().then(
+  // Signals are handled from the first line: a SIGTERM that arrives while the bundle loads (or just after the
+  // worker logged ready) must still drain and exit 0, not die by the default action.
+  let worker: Awaited<ReturnType<typeof startWorker>> | null = null;
+  let stopping = false;
+  const drain = (started: NonNullable<typeof worker>): void => {
+    started.drain().then(
       () => {
         log('drained', {});
         process.exit(0);
@@ -36,8 +31,24 @@ async function main(): Promise<void> {
       },
     );
   };
+  const stop = (signal: string): void => {
+    log('signal', { signal });
+    if (stopping) return;
+    stopping = true;
+    if (worker) drain(worker);
+  };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  worker = await startWorker({
+    config,
+    worker: settings,
+    loadModel,
+    createEvents: ({ table, clients, eventsQueueUrl }) =>
+      createEventEmitter({ table, queue: createSqsMessageQueue({ client: clients.sqs, queueUrl: eventsQueueUrl, parse: parseEventMessage }) }),
+    log,
+  });
+  // A signal during start-up: drain the worker as soon as it exists.
+  if (stopping) drain(worker);
 }
 
 main().catch((error: unknown) => {
