@@ -11,7 +11,7 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-from decoder import EditDecoder, FlowDecoder
+from decoder import EditDecoder, FlowDecoder, GridDecoder, GridEditDecoder
 from encoder import VisionEncoder
 from transformer import ARTransformer
 
@@ -117,8 +117,16 @@ def load_bundle_models(bundle):
     enc_inits, _ = load_onnx(p("vision_encoder"))
     enc_width = enc_inits["convs.0.weight"].shape[0]
     models = {"ar": {"prefill": ar}}
-    checks = [("gen", "gen_decoder", lambda h: FlowDecoder(man["embed_dim"], width, depth, h), ["sample", "timestep", "condition", "drop_condition"]),
-              ("edit", "edit_decoder", lambda h: EditDecoder(man["embed_dim"], width, depth, h, merge_heads=heads), ["sample", "timestep", "condition", "source", "drop_condition"]),
+    # The grid decoder has one token per condition token and an MLP head (out.0); the older DiT has 4x4-pixel patches.
+    if gen_inits["pos"].shape[1] == man["image_tokens"] and "out.0.bias" in gen_inits:
+        kw = {"patch": man["image"]["size"] // man["image_grid"][0], "head_hidden": gen_inits["out.0.bias"].shape[0]}
+        make_gen = lambda h: GridDecoder(man["embed_dim"], width, depth, h, **kw)
+        make_edit = lambda h: GridEditDecoder(man["embed_dim"], width, depth, h, **kw)
+    else:
+        make_gen = lambda h: FlowDecoder(man["embed_dim"], width, depth, h)
+        make_edit = lambda h: EditDecoder(man["embed_dim"], width, depth, h, merge_heads=heads)
+    checks = [("gen", "gen_decoder", make_gen, ["sample", "timestep", "condition", "drop_condition"]),
+              ("edit", "edit_decoder", make_edit, ["sample", "timestep", "condition", "source", "drop_condition"]),
               ("encoder", "vision_encoder", lambda h: VisionEncoder(man["embed_dim"], enc_width, heads=h), ["pixel_values"])]
     for key, stage, make, names in checks:
         ins, outs = golden_inputs(goldens, stage)
