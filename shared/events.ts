@@ -7,6 +7,15 @@
 import { z } from 'zod';
 import { JOB_STATUSES, type JobRecord } from './job.js';
 import type { JobTable, MessageQueue } from './ports.js';
+import {
+  jobErrorSchema,
+  outputSpecSchema,
+  paramsSchema,
+  progressSchema,
+  resultSchema,
+  usageSchema,
+  webhookSpecSchema,
+} from './job-schemas.js';
 
 export const EVENT_TYPES = ['job.queued', 'job.started', 'job.progress', 'job.succeeded', 'job.failed', 'job.canceled', 'job.expired'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -38,15 +47,6 @@ export interface EventMessage {
   delivery?: DeliveryState;
 }
 
-const partSchema = z.object({
-  key: z.string(),
-  width: z.number(),
-  height: z.number(),
-  sha256: z.string(),
-  seed: z.number(),
-  mediaType: z.string(),
-});
-
 const eventJobSchema: z.ZodType<EventJob> = z.object({
   id: z.string(),
   tenant: z.string(),
@@ -55,27 +55,14 @@ const eventJobSchema: z.ZodType<EventJob> = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   completedAt: z.string().nullable(),
-  output: z.object({
-    modalities: z.array(z.enum(['text', 'image'])).nullable(),
-    format: z.enum(['png', 'jpeg', 'webp']),
-    n: z.number(),
-  }),
-  params: z.object({
-    seed: z.number(),
-    steps: z.number().optional(),
-    guidance: z.number().optional(),
-    temperature: z.number(),
-    topP: z.number(),
-    maxTokens: z.number(),
-  }),
-  webhook: z.object({ url: z.string(), events: z.array(z.string()) }).nullable(),
+  output: outputSpecSchema,
+  params: paramsSchema,
+  webhook: webhookSpecSchema.nullable(),
   metadata: z.record(z.string(), z.string()),
-  progress: z.object({ stage: z.string(), step: z.number(), total: z.number() }).nullable(),
-  result: z.object({ text: z.string(), images: z.array(partSchema) }).nullable(),
-  error: z.object({ type: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
-  usage: z
-    .object({ inputTokens: z.number(), outputTokens: z.number(), images: z.number(), computeMs: z.number(), billable: z.boolean() })
-    .nullable(),
+  progress: progressSchema.nullable(),
+  result: resultSchema.nullable(),
+  error: jobErrorSchema.nullable(),
+  usage: usageSchema.nullable(),
   cancelRequested: z.boolean(),
   eventSequence: z.number(),
   attempt: z.number().optional(),

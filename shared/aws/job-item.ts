@@ -4,36 +4,18 @@
 import { z } from 'zod';
 import { JOB_STATUSES, type JobRecord } from '../job.js';
 import type { JobPatch } from '../ports.js';
+import {
+  jobErrorSchema,
+  outputSpecSchema,
+  paramsSchema,
+  progressSchema,
+  resultSchema,
+  storedPartSchema,
+  usageSchema,
+  webhookSpecSchema,
+} from '../job-schemas.js';
 
 export const jobKey = (tenant: string, id: string): { pk: string; sk: string } => ({ pk: `TENANT#${tenant}`, sk: `JOB#${id}` });
-
-const storedPart = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('text'), text: z.string() }),
-  z.object({
-    type: z.literal('image'),
-    key: z.string(),
-    mediaType: z.enum(['image/png', 'image/jpeg', 'image/webp']),
-    width: z.number(),
-    height: z.number(),
-  }),
-  z.object({ type: z.literal('image_url'), url: z.string() }),
-]);
-
-const progress = z.object({ stage: z.string(), step: z.number(), total: z.number() });
-const usage = z.object({
-  inputTokens: z.number(),
-  outputTokens: z.number(),
-  images: z.number(),
-  computeMs: z.number(),
-  billable: z.boolean(),
-});
-const result = z.object({
-  text: z.string(),
-  images: z.array(
-    z.object({ key: z.string(), width: z.number(), height: z.number(), sha256: z.string(), seed: z.number(), mediaType: z.string() }),
-  ),
-});
-const jobError = z.object({ type: z.string(), message: z.string(), retryable: z.boolean() });
 
 const jobRow = z.object({
   id: z.string(),
@@ -43,26 +25,15 @@ const jobRow = z.object({
   created_at: z.string(),
   started_at: z.string().nullable(),
   completed_at: z.string().nullable(),
-  messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.array(storedPart) })),
-  output: z.object({
-    modalities: z.array(z.enum(['text', 'image'])).nullable(),
-    format: z.enum(['png', 'jpeg', 'webp']),
-    n: z.number(),
-  }),
-  params: z.object({
-    seed: z.number(),
-    steps: z.number().optional(),
-    guidance: z.number().optional(),
-    temperature: z.number(),
-    topP: z.number(),
-    maxTokens: z.number(),
-  }),
-  webhook: z.object({ url: z.string(), events: z.array(z.string()) }).nullable(),
+  messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.array(storedPartSchema) })),
+  output: outputSpecSchema,
+  params: paramsSchema,
+  webhook: webhookSpecSchema.nullable(),
   metadata: z.record(z.string(), z.string()),
-  progress: progress.nullable(),
-  result: result.nullable(),
-  error: jobError.nullable(),
-  usage: usage.nullable(),
+  progress: progressSchema.nullable(),
+  result: resultSchema.nullable(),
+  error: jobErrorSchema.nullable(),
+  usage: usageSchema.nullable(),
   cancel_requested: z.boolean(),
   event_sequence: z.number(),
   attempt: z.number().optional(),
