@@ -16,7 +16,7 @@ import S3rver from 's3rver';
 import dynalite from 'dynalite';
 import { createAwsClients, LOCAL_CREDENTIALS, type AwsClients, type AwsEndpoints } from '../shared/aws/clients.js';
 import { provisionResources, type ProvisionedResources, type ResourceNames } from '../shared/aws/provision.js';
-import { startLocalSqs } from './local-sqs.js';
+import { listen, startLocalSqs } from './local-sqs.js';
 
 export const DEFAULT_RESOURCE_NAMES: ResourceNames = {
   bucket: 'nexus-local',
@@ -43,18 +43,6 @@ export interface LocalAws {
   resources: ProvisionedResources;
   region: string;
   stop(): Promise<void>;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => {
-      server.off('error', fail);
-      const address = server.address();
-      if (address === null || typeof address === 'string') fail(new Error('server has no port'));
-      else done(address.port);
-    });
-  });
 }
 
 function closeServer(server: Server): Promise<void> {

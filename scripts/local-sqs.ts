@@ -40,7 +40,8 @@ interface Reply {
   body: string;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+/** Listens on host:port (0 = any free port) and resolves with the bound port. */
+export function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((done, fail) => {
     server.once('error', fail);
     server.listen(port, host, () => {

@@ -4,6 +4,8 @@ import type { JobStatus } from '../job.js';
 import { notFound } from '../errors.js';
 import type { JobPatch, JobTable } from '../ports.js';
 import { createExpressionBuilder, decodeCursor, encodeCursor, isConditionFailure } from './dynamo-expressions.js';
+
+type ExpressionBuilder = ReturnType<typeof createExpressionBuilder>;
 import { itemToJob, jobKey, jobToItem, patchToAttributes } from './job-item.js';
 
 export interface DynamoRowsOptions {
@@ -19,22 +21,15 @@ const MAX_PAGE = 100;
 export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
   const { client, tableName } = options;
 
-  /** One guarded update: sets `to` (if any) and the patch while the status is one of `from`. */
-  async function guardedUpdate(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus | null, patch: JobPatch) {
-    if (from.length === 0) return null;
-    const b = createExpressionBuilder();
-    const status = b.name('status');
-    const sets = patchToAttributes(patch).map(([attribute, value]) => `${b.name(attribute)} = ${b.value(value)}`);
-    // A patch with nothing to set still has to prove the status, so it rewrites the status unchanged.
-    sets.push(to === null ? `${status} = ${status}` : `${status} = ${b.value(to)}`);
-    const allowed = from.map((s) => b.value(s)).join(', ');
+  /** Sends one conditional update; the updated job, or null when the condition failed (someone else won). */
+  async function conditionalUpdate(tenant: string, id: string, b: ExpressionBuilder, sets: string[], condition: string) {
     try {
       const reply = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: jobKey(tenant, id),
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `attribute_exists(${b.name('pk')}) AND ${status} IN (${allowed})`,
+          ConditionExpression: condition,
           ExpressionAttributeNames: b.names,
           ExpressionAttributeValues: b.values,
           ReturnValues: 'ALL_NEW',
@@ -45,6 +40,18 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
       if (isConditionFailure(error)) return null;
       throw error;
     }
+  }
+
+  /** One guarded update: sets `to` (if any) and the patch while the status is one of `from`. */
+  async function guardedUpdate(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus | null, patch: JobPatch) {
+    if (from.length === 0) return null;
+    const b = createExpressionBuilder();
+    const status = b.name('status');
+    const sets = patchToAttributes(patch).map(([attribute, value]) => `${b.name(attribute)} = ${b.value(value)}`);
+    // A patch with nothing to set still has to prove the status, so it rewrites the status unchanged.
+    sets.push(to === null ? `${status} = ${status}` : `${status} = ${b.value(to)}`);
+    const allowed = from.map((s) => b.value(s)).join(', ');
+    return conditionalUpdate(tenant, id, b, sets, `attribute_exists(${b.name('pk')}) AND ${status} IN (${allowed})`);
   }
 
   return {
@@ -110,23 +117,7 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
       const condition =
         `attribute_exists(${b.name('pk')}) AND (${status} = ${b.value('queued')} OR ` +
         `(${status} = ${b.value('running')} AND (attribute_not_exists(${held}) OR ${held} < ${attemptValue})))`;
-      try {
-        const reply = await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: jobKey(tenant, id),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: b.names,
-            ExpressionAttributeValues: b.values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return reply.Attributes ? itemToJob(reply.Attributes) : null;
-      } catch (error) {
-        if (isConditionFailure(error)) return null;
-        throw error;
-      }
+      return conditionalUpdate(tenant, id, b, sets, condition);
     },
 
     patch(tenant, id, whileStatus, patch) {
