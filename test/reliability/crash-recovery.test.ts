@@ -94,6 +94,17 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
       120_000,
       'every job to reach a final state',
     );
+    // A worker killed after its final write but before its delete leaves that message in flight until the
+    // visibility timeout (5 s); the survivors must then receive it and delete it without a second run. Wait for
+    // the queue to drain while they still poll, before stopping them.
+    await waitFor(
+      async () => {
+        const depth = await h.stack.jobs.depth();
+        return depth.visible === 0 && depth.inFlight === 0 && depth.delayed === 0 ? depth : undefined;
+      },
+      60_000,
+      'the jobs queue to drain',
+    );
     // Stop the survivors cleanly: SIGTERM drains and exits 0.
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.process.kill('SIGTERM');
