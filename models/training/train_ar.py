@@ -70,7 +70,7 @@ def train_transformers(cfg, state, records, arrays, table, vocab_size, device):
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(models[v].parameters(), 1.0)
                 opt.step()
-                logs.update({f"{v}_ce": ce.item(), f"{v}_mse": mse.item(), f"{v}_cos": cos.item()})
+                logs.update({f"{v}_ce": ce.detach(), f"{v}_mse": mse.detach(), f"{v}_cos": cos.detach()})  # read only when logged: no sync per step
             loop.log(**logs)
         info[name] = loop.close()
         for v, m in models.items():

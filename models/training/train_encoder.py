@@ -53,7 +53,9 @@ def attribute_labels(scenes):
 
 
 def to_pixels(images_u8, device):
-    return torch.from_numpy(images_u8).to(device).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+    """uint8 [B, H, W, 3] (numpy, or a tensor already on the device) -> float [B, 3, H, W] in [-1, 1]."""
+    t = images_u8 if isinstance(images_u8, torch.Tensor) else torch.from_numpy(images_u8)
+    return t.to(device).permute(0, 3, 1, 2).float() / 127.5 - 1.0
 
 
 def pretrain_encoder(cfg, state, images, records, device):
@@ -68,9 +70,10 @@ def pretrain_encoder(cfg, state, images, records, device):
     gen = torch.Generator().manual_seed(cfg["seed"] + 1)
     lab_all = torch.from_numpy(labels).to(device)
     loop = StageLoop("encoder", state, cfg["enc_steps"], cfg["enc_seconds"], [enc, heads], [opt], cfg["enc_lr"], save_every=cfg["save_every"], log_every=cfg["log_every"])
+    pixels = torch.from_numpy(images).to(device)  # uint8, once
     for _ in loop:
         idx = torch.randint(0, len(images), (cfg["enc_batch"],), generator=gen)
-        x = to_pixels(images[idx.numpy()], device)
+        x = to_pixels(pixels[idx.to(device)], device)
         lab = lab_all[idx.to(device)]
         with autocast(device):
             recon, lc, ls, lz = heads(enc(x))
@@ -83,7 +86,7 @@ def pretrain_encoder(cfg, state, images, records, device):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        loop.log(loss=loss.item(), recon=loss_rec.item(), attr_ce=float(ce))
+        loop.log(loss=loss.detach(), recon=loss_rec.detach(), attr_ce=ce.detach())
     info = loop.close()
     info["attribute_accuracy"] = attribute_accuracy(enc, heads, images, lab_all, device)
     save_weights(enc, state.ckpt("encoder.npz"))
