@@ -26,6 +26,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
 const OVERHEAD_JOBS = Number(process.env.BENCH_OVERHEAD_JOBS ?? 40);
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const STEPS = Number(process.env.BENCH_STEPS ?? 8);
+const SPINNING = ['1', 'true'].includes(process.env.BENCH_SPINNING ?? '0');
+const EVENT_POLLERS = Number(process.env.BENCH_EVENT_POLLERS ?? 4);
 const TERMINAL = new Set(['job.succeeded', 'job.failed', 'job.canceled', 'job.expired']);
 const PEPPER = 'bench-pepper';
 const KEY = 'sk_bench_0123456789abcdef';
@@ -51,18 +53,22 @@ interface Finished {
   at: number;
 }
 
-/** Reads terminal events off the events queue and resolves the waiter of each job. */
-function watchEvents(stack: LocalStack): { wait(jobId: string): Promise<Finished>; stop(): void } {
+/**
+ * Reads terminal events off the events queue and resolves the waiter of each job. Several pollers asking for
+ * one message each: local-aws-sqs answers a receive only once it holds MaxNumberOfMessages messages or after
+ * 40 ms, so one poller asking for 10 would add up to 40 ms to every event it reads (AWS returns at once).
+ */
+function watchEvents(stack: LocalStack, pollers: number): { wait(jobId: string): Promise<Finished>; stop(): void } {
   const queue = createSqsMessageQueue({ client: stack.clients.sqs, queueUrl: stack.resources.events.queueUrl, parse: parseEventMessage });
   const waiters = new Map<string, (f: Finished) => void>();
   const early = new Map<string, Finished>();
   let running = true;
-  void (async () => {
+  const poll = async (): Promise<void> => {
     while (running) {
-      const batch = await queue.receive({ maxMessages: 10, waitSeconds: 1, visibilitySeconds: 30 }).catch(() => []);
+      const batch = await queue.receive({ maxMessages: 1, waitSeconds: 1, visibilitySeconds: 30 }).catch(() => []);
       const at = performance.now();
-      await Promise.all(batch.map((m) => queue.delete(m.receiptHandle).catch(() => undefined)));
       for (const message of batch) {
+        void queue.delete(message.receiptHandle).catch(() => undefined);
         if (!TERMINAL.has(message.body.type)) continue;
         const finished = { event: message.body, at };
         const waiter = waiters.get(message.body.job_id);
@@ -70,7 +76,8 @@ function watchEvents(stack: LocalStack): { wait(jobId: string): Promise<Finished
         else early.set(message.body.job_id, finished);
       }
     }
-  })();
+  };
+  for (let i = 0; i < pollers; i += 1) void poll();
   return {
     wait(jobId) {
       const done = early.get(jobId);
@@ -111,7 +118,9 @@ async function main(): Promise<void> {
     models: staticCatalog([{ name: 'nexus-mini', version: '1.0.0', capabilities: ['understand', 'generate', 'edit'] }]),
     settings: { apiKeyPepper: PEPPER, rateLimitPerWindow: 1_000_000 },
   });
-  const model = await loadModel(bundle ?? '', { executionProviders: ['cpu'], intraOpThreads: THREADS });
+  // The worker shares this machine's cores with the API and the local AWS servers in this process: its
+  // intra-op threads do not spin (INTRA_OP_SPINNING=false, as `npm start` runs it); BENCH_SPINNING=1 lets them.
+  const model = await loadModel(bundle ?? '', { executionProviders: ['cpu'], intraOpThreads: THREADS, allowSpinning: SPINNING });
   const borrowed: LoadedModel = {
     name: model.name,
     version: model.version,
@@ -119,8 +128,16 @@ async function main(): Promise<void> {
     runBatch: (r, o) => model.runBatch(r, o),
     close: async () => undefined,
   };
-  const events = watchEvents(stack);
+  const events = watchEvents(stack, EVENT_POLLERS);
   let seed = 0;
+  // The worker's job_timing log: per job, ms from its receipt to each step (claimed, model_start, …, deleted).
+  const timings = new Map<string, { receivedAt: number; at: Record<string, number> }>();
+  const record = (event: string, fields: Record<string, unknown>): void => {
+    if (event !== 'job_timing' || typeof fields.jobId !== 'string' || typeof fields.receivedAt !== 'number') return;
+    const at = fields.at;
+    if (typeof at !== 'object' || at === null) return;
+    timings.set(fields.jobId, { receivedAt: fields.receivedAt, at: Object.fromEntries(Object.entries(at).filter((e): e is [string, number] => typeof e[1] === 'number')) });
+  };
 
   async function startBenchWorker(batchSize: number): Promise<RunningWorker> {
     return startWorker({
@@ -137,12 +154,15 @@ async function main(): Promise<void> {
       loadModel: async () => borrowed,
       createEvents: ({ table, clients, eventsQueueUrl }) =>
         createEventEmitter({ table, queue: createSqsMessageQueue({ client: clients.sqs, queueUrl: eventsQueueUrl, parse: parseEventMessage }) }),
-      log: process.env.BENCH_LOG ? (event, fields) => console.error(JSON.stringify({ event, ...fields })) : () => undefined,
+      log: (event, fields) => {
+        record(event, fields);
+        if (process.env.BENCH_LOG) console.error(JSON.stringify({ event, ...fields }));
+      },
     });
   }
 
   /** One job through the whole platform; returns end-to-end and model ms. */
-  async function oneJob(): Promise<{ e2eMs: number; modelMs: number; split: Record<'apiMs' | 'workerMs' | 'eventMs', number> }> {
+  async function oneJob(): Promise<{ jobId: string; wallStart: number; e2eMs: number; modelMs: number; split: Record<'apiMs' | 'workerMs' | 'eventMs', number> }> {
     seed += 1;
     const started = performance.now();
     const res = await app.request('/v1/jobs', {
@@ -168,7 +188,7 @@ async function main(): Promise<void> {
     const created = Date.parse(job.createdAt);
     const completed = Date.parse(job.completedAt ?? job.createdAt);
     const split = { apiMs: created - wall, workerMs: completed - created - modelMs, eventMs: wall + (finished.at - started) - completed };
-    return { e2eMs: finished.at - started, modelMs, split };
+    return { jobId: body.id, wallStart: wall, e2eMs: finished.at - started, modelMs, split };
   }
 
   async function throughput(batchSize: number, concurrency: number): Promise<number> {
@@ -197,13 +217,31 @@ async function main(): Promise<void> {
   const overheads: number[] = [];
   const modelTimes: number[] = [];
   const splits: Record<'apiMs' | 'workerMs' | 'eventMs', number[]> = { apiMs: [], workerMs: [], eventMs: [] };
+  const traced: { jobId: string; wallStart: number; e2eMs: number }[] = [];
   for (let i = 0; i < OVERHEAD_JOBS; i += 1) {
-    const { e2eMs, modelMs, split } = await oneJob();
+    const { jobId, wallStart, e2eMs, modelMs, split } = await oneJob();
+    traced.push({ jobId, wallStart, e2eMs });
     overheads.push(e2eMs - modelMs);
     modelTimes.push(modelMs);
     for (const key of ['apiMs', 'workerMs', 'eventMs'] as const) splits[key].push(split[key]);
   }
   await worker.drain();
+  // One job's timeline at concurrency 1, ms after its submit (p50 of each point): receipt by the worker (wall
+  // clock, ms resolution), each worker step after it (job_timing), and the terminal event's arrival here.
+  const points = new Map<string, number[]>();
+  for (const { jobId, wallStart, e2eMs } of traced) {
+    const timing = timings.get(jobId);
+    if (timing === undefined) continue;
+    const received = timing.receivedAt - wallStart;
+    const add = (name: string, value: number): void => void points.set(name, [...(points.get(name) ?? []), value]);
+    add('received', received);
+    for (const [name, at] of Object.entries(timing.at)) if (name !== 'received') add(name, received + at);
+    add('event_read', e2eMs);
+  }
+  const timeline = Object.fromEntries(
+    [...points.entries()].map(([name, values]) => [name, round(percentile(values, 50), 1)] as const).sort((a, b) => a[1] - b[1]),
+  );
+  console.error(`timeline (ms after submit, p50): ${JSON.stringify(timeline)}`);
   console.error(`overhead over ${OVERHEAD_JOBS} jobs: p50 ${round(percentile(overheads, 50))} ms, p95 ${round(percentile(overheads, 95))} ms; model p50 ${percentile(modelTimes, 50)} ms`);
 
   const off1 = await throughput(1, 1);
@@ -221,12 +259,14 @@ async function main(): Promise<void> {
       overhead_ms_p50: round(percentile(overheads, 50), 1),
       overhead_ms_p95: round(percentile(overheads, 95), 1),
       model_ms_p50: percentile(modelTimes, 50),
+      timeline_ms_p50: timeline,
       overhead_split_ms_p50: { api: percentile(splits.apiMs, 50), worker: percentile(splits.workerMs, 50), event: percentile(splits.eventMs, 50) },
       // Context for the overhead: on a loaded shared machine every loopback call costs this much.
       loopback_rtt_ms: { before: round(rttBefore), after: round(rttAfter) },
       jobs_per_s: { c1_batching_off: round(off1), c1_batching_on: round(on1), c8_batching_off: round(off8), c8_batching_on: round(on8) },
       steps: STEPS,
       intra_op_threads: THREADS,
+      intra_op_spinning: SPINNING,
       seconds_per_run: SECONDS,
       bundle: relative(ROOT, bundle ?? ''),
     }),

@@ -17,6 +17,12 @@ const envSchema = z.object({
     .transform((value) => value.split(',').map((p) => p.trim()))
     .pipe(z.array(z.enum(['cuda', 'cpu'])).min(1)),
   INTRA_OP_THREADS: z.coerce.number().int().min(1).optional(),
+  /**
+   * Whether idle intra-op threads spin (ORT's default: yes). Set false where the worker shares its cores (the
+   * local platform, small CPU hosts): spinning threads take the CPU the event loop needs for the I/O that runs
+   * beside the model, and slow the model itself on an oversubscribed host.
+   */
+  INTRA_OP_SPINNING: bool.optional(),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(8),
   WORKER_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(20),
   WORKER_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(10),
@@ -45,6 +51,7 @@ export interface WorkerConfig {
   bundleUri: string | null;
   executionProviders: ('cuda' | 'cpu')[];
   intraOpThreads: number | undefined;
+  intraOpSpinning: boolean | undefined;
   batchSize: number;
   batchWindowMs: number;
   waitSeconds: number;
@@ -75,6 +82,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     bundleUri: e.MODEL_BUNDLE_URI ?? null,
     executionProviders: e.EXECUTION_PROVIDERS,
     intraOpThreads: e.INTRA_OP_THREADS,
+    intraOpSpinning: e.INTRA_OP_SPINNING,
     batchSize: e.WORKER_BATCH_SIZE,
     batchWindowMs: e.WORKER_BATCH_WINDOW_MS,
     waitSeconds: e.WORKER_WAIT_SECONDS,

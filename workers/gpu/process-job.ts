@@ -43,6 +43,12 @@ export interface RunItem {
   lost: boolean;
   /** Side work started at claim (the job.started event) that must finish before the message goes. */
   pending: Promise<void>;
+  /** performance.now() at each step of this run (received, claimed, model, outputs, final, events): the job_timing log. */
+  marks: Record<string, number>;
+}
+
+export function mark(item: Pick<RunItem, 'marks'>, name: string): void {
+  item.marks[name] = performance.now();
 }
 
 export type Claim = { kind: 'run'; item: RunItem } | { kind: 'settled'; disposition: Disposition };
@@ -128,6 +134,7 @@ export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: 
       cancelRequested: claimed.cancelRequested,
       lost: false,
       pending: Promise.resolve(),
+      marks: { claimed: performance.now() },
     };
     if (firstStart) {
       // Off the critical path (the model runs meanwhile); finishing waits for it, so the final row and
@@ -174,7 +181,10 @@ export async function finishRun(item: RunItem, results: ModelResult[], deps: Job
     return afterLostWrite(item.job, deps);
   }
   if (item.cancelRequested) return cancelRun(item, deps);
-  const [output] = await Promise.all([storeOutputs(job, results, deps.store), item.pending]);
+  const [output] = await Promise.all([
+    storeOutputs(job, results, deps.store).finally(() => mark(item, 'outputs')),
+    item.pending.finally(() => mark(item, 'started_event')),
+  ]);
   const computeMs = results.reduce((sum, result) => sum + result.computeMs, 0);
   const usage = usageOf(results, computeMs);
   const final = await deps.table.transition(job.tenant, job.id, ['running'], 'succeeded', {
@@ -184,9 +194,10 @@ export async function finishRun(item: RunItem, results: ModelResult[], deps: Job
     progress: null,
     eventSequence: item.knownSequence + 1,
   });
+  mark(item, 'final');
   if (final === null) return afterLostWrite(item.job, deps);
   // Only the winner of the final write counts usage (and the count is per job id besides).
-  await Promise.all([countUsage(deps.table, final), emitTerminal(deps.events, final)]);
+  await Promise.all([countUsage(deps.table, final).finally(() => mark(item, 'usage')), emitTerminal(deps.events, final).finally(() => mark(item, 'event'))]);
   return { action: 'delete' };
 }
 

@@ -33,6 +33,8 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
     WORKER_HEARTBEAT_MS: '10000',
     WORKER_GRACE_MS: '5000',
     WORKER_WAIT_SECONDS: '5',
+    // The local worker shares its cores with the API and the local AWS servers.
+    INTRA_OP_SPINNING: 'false',
     ...options.env,
     MODEL_BUNDLE_DIR: bundle,
   });

@@ -76,6 +76,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       executionProviders: settings.executionProviders,
       verifyChecksums: true,
       ...(settings.intraOpThreads === undefined ? {} : { intraOpThreads: settings.intraOpThreads }),
+      ...(settings.intraOpSpinning === undefined ? {} : { allowSpinning: settings.intraOpSpinning }),
     });
     const warmMs = await warmUp(model);
     log('model_loaded', { model: `${model.name}@${model.version}`, loadMs: Date.now() - started - warmMs, warmUpMs: warmMs });

@@ -5,7 +5,7 @@ import type { LoadedModel, ModelResult } from '../model/types.js';
 import { createHeartbeat } from './heartbeat.js';
 import type { Health } from './health.js';
 import { batchKey } from './inputs.js';
-import { claimDelivery, failRun, finishRun, type Disposition, type JobDeps, type RunItem } from './process-job.js';
+import { claimDelivery, failRun, finishRun, mark, type Disposition, type JobDeps, type RunItem } from './process-job.js';
 import { createProgressReporter } from './progress.js';
 import { noTaskProtection, type TaskProtection } from './task-protection.js';
 
@@ -79,6 +79,14 @@ export function createWorker(options: WorkerOptions): Worker {
     if (disposition.action === 'delete') health.jobDone();
   }
 
+  /** Where one job's time went, ms from its receipt to each step (the benchmark reads these). */
+  function logTiming(item: RunItem, results: ModelResult[]): void {
+    const received = item.marks.received ?? 0;
+    const at = Object.fromEntries(Object.entries(item.marks).map(([name, time]) => [name, Math.round((time - received) * 10) / 10]));
+    const computeMs = results.reduce((sum, result) => sum + result.computeMs, 0);
+    log('job_timing', { jobId: item.job.id, receivedAt: Date.now() - (performance.now() - received), computeMs, at: { ...at, deleted: Math.round((performance.now() - received) * 10) / 10 } });
+  }
+
   function track(work: Promise<void>): void {
     finishing.add(work);
     void work.finally(() => finishing.delete(work));
@@ -122,6 +130,7 @@ export function createWorker(options: WorkerOptions): Worker {
       onAllStopped: () => controller.abort(new DOMException('every job of the batch was canceled', 'AbortError')),
     });
     let results: ModelResult[];
+    for (const item of items) mark(item, 'model_start');
     try {
       results = await options.model.runBatch(
         items.flatMap((item) => item.requests),
@@ -140,6 +149,7 @@ export function createWorker(options: WorkerOptions): Worker {
     } finally {
       batchAbort = null;
     }
+    for (const item of items) mark(item, 'model_end');
     await progress.settle();
     let offset = 0;
     for (const item of items) {
@@ -149,12 +159,13 @@ export function createWorker(options: WorkerOptions): Worker {
         finishRun(item, own, deps)
           .catch((error: unknown) => failRun(item, error, deps))
           .then((d) => settle(item.message, d))
+          .then(() => logTiming(item, own))
           .catch((error: unknown) => log('finish_failed', { jobId: item.job.id, error: errorText(error) })),
       );
     }
   }
 
-  async function handle(messages: ReceivedMessage<JobMessage>[]): Promise<void> {
+  async function handle(messages: ReceivedMessage<JobMessage>[], receivedAt: number): Promise<void> {
     const started = performance.now();
     for (const message of messages) heartbeat.hold(message.receiptHandle);
     updateInFlight();
@@ -173,7 +184,10 @@ export function createWorker(options: WorkerOptions): Worker {
     claims.forEach((claim, index) => {
       const message = messages[index];
       if (message === undefined) return;
-      if (claim.kind === 'run') runnable.push(claim.item);
+      if (claim.kind === 'run') {
+        claim.item.marks.received = receivedAt;
+        runnable.push(claim.item);
+      }
       else track(settle(message, claim.disposition));
     });
     const groups = new Map<string, RunItem[]>();
@@ -210,7 +224,7 @@ export function createWorker(options: WorkerOptions): Worker {
         await Promise.all(messages.map((m) => queue.extendVisibility(m.receiptHandle, 0).catch(() => undefined)));
         break;
       }
-      if (messages.length > 0) await handle(messages);
+      if (messages.length > 0) await handle(messages, performance.now());
     }
     await Promise.all([...finishing]);
   }
