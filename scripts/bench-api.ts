@@ -16,6 +16,7 @@ import { seedApiKey } from '../functions/api/auth-keys.js';
 import { createPlatformDeps } from '../functions/api/platform-deps.js';
 import { startApiServer } from '../functions/api/serve.js';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../shared/aws/clients.js';
+import { createNodeTransport, nodeSigV4Crypto } from '../shared/aws/node-transport.js';
 import { loadConfig } from '../shared/config.js';
 import { runRateChild, startAwsChild, type AwsChild } from './bench-api-child.js';
 
@@ -82,7 +83,14 @@ const load1 = (): number => round(loadavg()[0] ?? 0);
 async function main(): Promise<void> {
   const aws = await startAwsChild();
   const config = loadConfig({ ...aws.env, API_KEY_PEPPER: 'bench-pepper-0', RATE_LIMIT_PER_MINUTE: '1000000000' });
-  const clients = createAwsClients({ region: config.region, endpoints: config.endpoints, credentials: LOCAL_CREDENTIALS });
+  // As in npm start (shared/aws/adapters.ts): a Node server's light AWS calls go over node:http + node:crypto.
+  const node = createNodeTransport();
+  const clients = createAwsClients({
+    region: config.region,
+    endpoints: config.endpoints,
+    credentials: LOCAL_CREDENTIALS,
+    http: { transport: node.transport, crypto: nodeSigV4Crypto },
+  });
   const deps = createPlatformDeps({ config, clients });
   await seedApiKey(deps.jobs, KEY, 'bench', config.api.keyPepper);
   const api = await startApiServer({ deps, port: 0 });
@@ -174,6 +182,7 @@ async function main(): Promise<void> {
     await overhead.close();
     await api.close();
     clients.destroy();
+    node.destroy();
     await aws.stop();
   }
 }

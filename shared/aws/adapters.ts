@@ -1,9 +1,11 @@
 // Builds every adapter an entry file needs from the parsed Config, so handler.ts, serve.ts and main.ts wire
-// the same way locally and in AWS.
+// the same way locally and in AWS. Node-only (node-transport.ts): the light JSON-protocol callers run on
+// node:http and node:crypto here; the edge-clean API entry (functions/api/handler.ts) builds its own clients.
 import type { Config } from '../config.js';
 import type { JobTable, MessageQueue, ObjectStore } from '../ports.js';
 import { createAwsClients, LOCAL_CREDENTIALS, type AwsClients } from './clients.js';
 import { createDynamoJobTable } from './dynamo-job-table.js';
+import { createNodeTransport, nodeSigV4Crypto } from './node-transport.js';
 import { createS3ObjectStore } from './s3-object-store.js';
 import { createSqsMessageQueue } from './sqs-message-queue.js';
 
@@ -18,10 +20,12 @@ export interface PlatformAdapters {
 
 export function createPlatformAdapters(config: Config): PlatformAdapters {
   const local = config.endpoints !== null;
+  const node = createNodeTransport();
   const clients = createAwsClients({
     region: config.region,
     endpoints: config.endpoints,
     credentials: local ? LOCAL_CREDENTIALS : null,
+    http: { transport: node.transport, crypto: nodeSigV4Crypto },
   });
   const queue = <T>(
     queueUrl: string,
@@ -31,8 +35,11 @@ export function createPlatformAdapters(config: Config): PlatformAdapters {
   return {
     clients,
     objects: createS3ObjectStore({ client: clients.s3, bucket: config.bucket }),
-    table: createDynamoJobTable({ client: clients.documents, tableName: config.table }),
+    table: createDynamoJobTable({ client: clients.documents, json: clients.dynamodbJson, tableName: config.table }),
     queue,
-    destroy: () => clients.destroy(),
+    destroy: () => {
+      clients.destroy();
+      node.destroy();
+    },
   };
 }

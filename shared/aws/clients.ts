@@ -3,6 +3,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAwsJsonCall, type AwsJsonCall, type HttpTransport } from './aws-json.js';
+import type { SigV4Crypto } from './sigv4.js';
 
 export interface AwsEndpoints {
   s3: string;
@@ -16,6 +18,11 @@ export interface AwsClientsOptions {
   endpoints?: AwsEndpoints | null;
   /** Static credentials for the local servers; absent in AWS (the default provider chain applies). */
   credentials?: { accessKeyId: string; secretAccessKey: string } | null;
+  /**
+   * HTTP and crypto of the light JSON-protocol callers (aws-json.ts); fetch and Web Crypto when absent.
+   * Node entries pass node-transport.ts's, which cost a fraction of the CPU.
+   */
+  http?: { transport?: HttpTransport; crypto?: SigV4Crypto };
 }
 
 export interface AwsClients {
@@ -24,6 +31,12 @@ export interface AwsClients {
   dynamodb: DynamoDBClient;
   /** Marshals plain JS values; the job table uses this one. */
   documents: DynamoDBDocumentClient;
+  /**
+   * The same services over the light JSON-protocol path (aws-json.ts), for the API's per-job calls: the
+   * SDK clients' credentials, region and endpoints, without the SDK's per-call CPU.
+   */
+  dynamodbJson: AwsJsonCall;
+  sqsJson: AwsJsonCall;
   destroy(): void;
 }
 
@@ -55,11 +68,37 @@ export function createAwsClients(options: AwsClientsOptions): AwsClients {
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
+  // The SDK's own endpoint rules (partitions, FIPS) pick AWS endpoints; local ones are given.
+  const endpointOf = (client: DynamoDBClient | SQSClient, local: string | undefined) => async (): Promise<string> =>
+    local ?? client.config.endpointProvider({ Region: options.region }).url.href;
+  const light = {
+    region: options.region,
+    transport: options.http?.transport,
+    crypto: options.http?.crypto,
+  };
+  const dynamodbJson = createAwsJsonCall({
+    ...light,
+    endpoint: endpointOf(dynamodb, endpoints?.dynamodb),
+    service: 'dynamodb',
+    targetPrefix: 'DynamoDB_20120810',
+    credentials: () => dynamodb.config.credentials(),
+  });
+  const sqsJson = createAwsJsonCall({
+    ...light,
+    endpoint: endpointOf(sqs, endpoints?.sqs),
+    service: 'sqs',
+    targetPrefix: 'AmazonSQS',
+    // What SDK v3 sends with the JSON protocol; SQS answers in JSON, with the legacy query error code.
+    headers: { 'x-amzn-query-mode': 'true' },
+    credentials: () => sqs.config.credentials(),
+  });
   return {
     s3,
     sqs,
     dynamodb,
     documents,
+    dynamodbJson,
+    sqsJson,
     destroy() {
       s3.destroy();
       sqs.destroy();
