@@ -20,7 +20,8 @@ from ar_batches import build_arrays, to_device  # noqa: E402
 from checkpoint import RunState  # noqa: E402
 from data import load_any, special_ids  # noqa: E402
 from train_ar import predict_prefilled, train_transformers  # noqa: E402
-from train_decoders import edit_records, train_edit_decoder, train_gen_decoder  # noqa: E402
+from train_decoders import (continue_decoder, edit_records, edit_sampler, gen_records, gen_sampler, gen_targets,  # noqa: E402
+                            train_edit_decoder, train_gen_decoder)
 from train_encoder import embed_images, pretrain_encoder  # noqa: E402
 
 BASE = {"seed": 0, "dim": 128, "enc_width": 48, "layers": 4, "heads": 4, "max_positions": 512,
@@ -122,7 +123,13 @@ def run(args):
     gen_dec = train_gen_decoder(cfg, state, images, table.reshape(len(images), 16, -1), device)
     eidx = torch.from_numpy(edit_records(records)).to(device)
     predicted = predict_prefilled(ar["prefill"], arrays, eidx, table, device)
-    edit_dec = train_edit_decoder(cfg, state, images, records, table.reshape(len(images), 16, -1), predicted, gen_dec, device)
+    table3 = table.reshape(len(images), 16, -1)
+    edit_dec = train_edit_decoder(cfg, state, images, records, table3, predicted, gen_dec, device)
+    if float(cfg.get("cont_gen_seconds", 0)) > 0:
+        gen_pred = predict_prefilled(ar["prefill"], arrays, torch.from_numpy(gen_records(records)).to(device), table, device)
+        targets = gen_targets(records, device)
+        continue_decoder(cfg, state, "gen", gen_dec, lambda d: gen_sampler(cfg, images, table3, d, device, cfg["seed"] + 10, gen_pred, targets), device, cfg["seed"] + 11)
+    continue_decoder(cfg, state, "edit", edit_dec, lambda d: edit_sampler(cfg, images, records, table3, predicted, d, device, cfg["seed"] + 12), device, cfg["seed"] + 13)
     state.finish("total", {"seconds": round(time.time() - t0, 1)})
     print(json.dumps({"out": args.out, "seconds": round(time.time() - t0, 1)}), flush=True)
     return cfg, enc, ar, gen_dec, edit_dec

@@ -1,5 +1,8 @@
 """Stages 3 and 4: the generation decoder on ground-truth encoder embeddings, then the editing decoder
-(initialised from it) on the prefilled transformer's predicted target embeddings plus the source's tokens."""
+(initialised from it) on the prefilled transformer's predicted target embeddings plus the source's tokens.
+Optional stages 3b/4b (cont_gen_seconds / cont_edit_seconds > 0) continue both from their weights at a lower LR;
+3b conditions half of each batch on the prefilled transformer's predictions for generation records, which is what
+the decoder is served at inference."""
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -44,6 +47,52 @@ def flow_loss(net_fn, x0, gen, device, p_drop, predict="velocity"):
     return F.mse_loss(out.float(), x0 if predict == "x0" else eps - x0)
 
 
+def fit(loop, dec, opt, sample, noise_gen, device, p_drop):
+    """The decoder step shared by every stage: sample() -> (x0, net_fn(x_t, t, drop)); flow loss; clipped AdamW."""
+    for _ in loop:
+        x0, net_fn = sample()
+        loss = flow_loss(net_fn, x0, noise_gen, device, p_drop, dec.predict)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(dec.parameters(), 1.0)
+        opt.step()
+        loop.log(loss=loss.detach())
+    return loop.close()
+
+
+def gen_sampler(cfg, images, table, dec, device, seed, predicted=None, targets=None):
+    """Batches of (image, its ground-truth tokens); with predicted/targets, half of each batch is instead
+    (targets[j]'s pixels, predicted[j]) for random j."""
+    gen = torch.Generator().manual_seed(seed)
+    pixels = torch.from_numpy(images).to(device)  # uint8, once: no host gather + copy per step on a GPU
+    b = cfg["dec_batch"]
+    half = b // 2 if predicted is not None else 0
+
+    def sample():
+        idx = torch.randint(0, len(images), (b - half,), generator=gen).to(device)
+        img, cond = pixels[idx], table[idx]
+        if half:
+            j = torch.randint(0, len(targets), (half,), generator=gen).to(device)
+            img, cond = torch.cat([img, pixels[targets[j]]]), torch.cat([cond, predicted[j]])
+        return to_pixels(img, device), lambda xt, t, d: dec.net(xt, t, cond, d)
+    return sample
+
+
+def edit_sampler(cfg, images, records, table, predicted, dec, device, seed):
+    """Batches of (target pixels, predicted target tokens, source tokens) over the edit records."""
+    eidx = edit_records(records)
+    src = torch.from_numpy(np.array([records[i]["image_ids"][0] for i in eidx])).to(device)
+    tgt = torch.from_numpy(np.array([records[i]["image_ids"][-1] for i in eidx])).to(device)
+    pixels = torch.from_numpy(images).to(device)
+    gen = torch.Generator().manual_seed(seed)
+
+    def sample():
+        j = torch.randint(0, len(eidx), (cfg["dec_batch"],), generator=gen).to(device)
+        cond, source = predicted[j], table[src[j]]
+        return to_pixels(pixels[tgt[j]], device), lambda xt, t, d: dec.net(xt, t, cond, source, d)
+    return sample
+
+
 def train_gen_decoder(cfg, state, images, table, device):
     torch.manual_seed(cfg["seed"] + 4)
     dec = make_gen_decoder(cfg).to(device)
@@ -51,20 +100,8 @@ def train_gen_decoder(cfg, state, images, table, device):
         return load_weights(dec, state.ckpt("gen_decoder.npz")).to(device).eval()
     opt = torch.optim.AdamW(dec.parameters(), lr=cfg["dec_lr"], weight_decay=0.0)
     loop = StageLoop("gen_decoder", state, cfg["gen_steps"], cfg["gen_seconds"], [dec], [opt], cfg["dec_lr"], save_every=cfg["save_every"], log_every=cfg["log_every"])
-    gen = torch.Generator().manual_seed(cfg["seed"] + 5)
     noise_gen = torch.Generator(device=device).manual_seed(cfg["seed"] + 8)
-    pixels = torch.from_numpy(images).to(device)  # uint8, once: no host gather + copy per step on a GPU
-    for _ in loop:
-        idx = torch.randint(0, len(images), (cfg["dec_batch"],), generator=gen)
-        x0 = to_pixels(pixels[idx.to(device)], device)
-        cond = table[idx.to(device)]
-        loss = flow_loss(lambda xt, t, d: dec.net(xt, t, cond, d), x0, noise_gen, device, cfg["p_drop"], dec.predict)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(dec.parameters(), 1.0)
-        opt.step()
-        loop.log(loss=loss.detach())
-    info = loop.close()
+    info = fit(loop, dec, opt, gen_sampler(cfg, images, table, dec, device, cfg["seed"] + 5), noise_gen, device, cfg["p_drop"])
     save_weights(dec, state.ckpt("gen_decoder.npz"))
     state.finish("gen_decoder", info)
     return dec.eval()
@@ -72,6 +109,14 @@ def train_gen_decoder(cfg, state, images, table, device):
 
 def edit_records(records):
     return np.array([i for i, r in enumerate(records) if r["task"] == "editing" and len(r["image_ids"]) >= 2], np.int64)
+
+
+def gen_records(records):
+    return np.array([i for i, r in enumerate(records) if r["task"] == "generation" and len(r["image_ids"]) >= 1], np.int64)
+
+
+def gen_targets(records, device):
+    return torch.from_numpy(np.array([records[i]["image_ids"][-1] for i in gen_records(records)], np.int64)).to(device)
 
 
 def train_edit_decoder(cfg, state, images, records, table, predicted, gen_dec, device):
@@ -82,27 +127,29 @@ def train_edit_decoder(cfg, state, images, records, table, predicted, gen_dec, d
         return load_weights(dec, state.ckpt("edit_decoder.npz")).to(device).eval()
     missing, unexpected = dec.load_state_dict(gen_dec.state_dict(), strict=False)
     assert not unexpected, unexpected
-    eidx = edit_records(records)
-    src = torch.from_numpy(np.array([records[i]["image_ids"][0] for i in eidx])).to(device)
-    tgt = torch.from_numpy(np.array([records[i]["image_ids"][-1] for i in eidx])).to(device)
-    pixels = torch.from_numpy(images).to(device)
     opt = torch.optim.AdamW(dec.parameters(), lr=cfg["dec_lr"] * 0.5, weight_decay=0.0)
     loop = StageLoop("edit_decoder", state, cfg["edit_steps"], cfg["edit_seconds"], [dec], [opt], cfg["dec_lr"] * 0.5, warmup=50, save_every=cfg["save_every"], log_every=cfg["log_every"])
-    gen = torch.Generator().manual_seed(cfg["seed"] + 7)
     noise_gen = torch.Generator(device=device).manual_seed(cfg["seed"] + 9)
-    for _ in loop:
-        j = torch.randint(0, len(eidx), (cfg["dec_batch"],), generator=gen)
-        jd = j.to(device)
-        x0 = to_pixels(pixels[tgt[jd]], device)
-        cond, source = predicted[jd], table[src[jd]]
-        loss = flow_loss(lambda xt, t, d: dec.net(xt, t, cond, source, d), x0, noise_gen, device, cfg["p_drop"], dec.predict)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(dec.parameters(), 1.0)
-        opt.step()
-        loop.log(loss=loss.detach())
-    info = loop.close()
+    sample = edit_sampler(cfg, images, records, table, predicted, dec, device, cfg["seed"] + 7)
+    info = fit(loop, dec, opt, sample, noise_gen, device, cfg["p_drop"])
     info["new_parameters_beyond_gen_decoder"] = sorted(missing)
     save_weights(dec, state.ckpt("edit_decoder.npz"))
     state.finish("edit_decoder", info)
+    return dec.eval()
+
+
+def continue_decoder(cfg, state, name, dec, sample_of, device, seed):
+    """Stages 3b/4b: more seconds (cfg cont_<name>_seconds) for a finished decoder, from its weights, at
+    cont_lr_scale x dec_lr; the weights file is overwritten, so export and a resumed run pick up the result."""
+    stage, seconds = f"{name}_decoder_cont", float(cfg.get(f"cont_{name}_seconds", 0))
+    if seconds <= 0 or state.done(stage):
+        return dec
+    lr = cfg["dec_lr"] * float(cfg.get("cont_lr_scale", 0.3))
+    dec.train()
+    opt = torch.optim.AdamW(dec.parameters(), lr=lr, weight_decay=0.0)
+    loop = StageLoop(stage, state, 10 ** 9, seconds, [dec], [opt], lr, warmup=50, save_every=cfg["save_every"], log_every=cfg["log_every"])
+    noise_gen = torch.Generator(device=device).manual_seed(seed)
+    info = fit(loop, dec, opt, sample_of(dec), noise_gen, device, cfg["p_drop"])
+    save_weights(dec, state.ckpt(f"{name}_decoder.npz"))
+    state.finish(stage, info)
     return dec.eval()
