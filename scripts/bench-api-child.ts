@@ -32,7 +32,9 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 
 export function startAwsChild(): Promise<AwsChild> {
   const entry = fileURLToPath(new URL('./bench-api-aws.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_AWS_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the local AWS servers.
+  const extra = (process.env.BENCH_AWS_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', entry], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const stop = async (): Promise<void> => {
     child.stdin.end();

@@ -5,7 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
 import { nodeSigV4Crypto } from './node-transport.js';
-import { amzDate, createSigV4Signer, webSigV4Crypto, type SigV4Crypto } from './sigv4.js';
+import { amzDate, createSigV4Signer, jsSigV4Crypto, webSigV4Crypto, type SigV4Crypto } from './sigv4.js';
 
 const EXAMPLE = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const AT = new Date('2015-08-30T12:36:00Z');
@@ -28,6 +28,7 @@ class Sha256 {
 }
 
 const backends: [string, SigV4Crypto][] = [
+  ['plain TypeScript', jsSigV4Crypto],
   ['Web Crypto', webSigV4Crypto],
   ['node:crypto', nodeSigV4Crypto],
 ];

@@ -1,7 +1,8 @@
-// AWS Signature Version 4 for the hot JSON-protocol calls (aws-json.ts), on Web Crypto by default so the API
-// stays edge-clean. The key derived for a day, region and service is cached, so a request costs three crypto
-// operations: the payload hash, the canonical request hash and one HMAC. The crypto is injectable: Node
-// entries pass node-transport.ts's synchronous one, which skips Web Crypto's thread-pool hop per operation.
+// AWS Signature Version 4 for the hot JSON-protocol calls (aws-json.ts). The key derived for a day, region and
+// service is cached, so a request costs three crypto operations: the payload hash, the canonical request hash
+// and one HMAC. The crypto is injectable. The default is sha256.ts (plain TypeScript, synchronous, edge-clean):
+// Node's Web Crypto runs each operation on its thread pool, which made a signed call cost as much CPU as the
+// SDK's (scripts/bench-api-calls.ts). Node entries pass node-transport.ts's node:crypto one.
 export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -14,6 +15,8 @@ export interface SigV4Crypto {
   hmacKey(key: Uint8Array<ArrayBuffer>): Promise<(data: string) => Promise<Uint8Array<ArrayBuffer>>>;
 }
 
+import { hmacSha256, sha256 } from './sha256.js';
+
 const encoder = new TextEncoder();
 
 export const toHex = (bytes: Uint8Array): string => {
@@ -22,6 +25,13 @@ export const toHex = (bytes: Uint8Array): string => {
   return hex;
 };
 
+/** Plain TypeScript (sha256.ts): no thread-pool hop, no platform API. */
+export const jsSigV4Crypto: SigV4Crypto = {
+  sha256Hex: (data) => Promise.resolve(toHex(sha256(encoder.encode(data)))),
+  hmacKey: (key) => Promise.resolve((data: string) => Promise.resolve(hmacSha256(key, encoder.encode(data)))),
+};
+
+/** Web Crypto: native on edge runtimes; on Node each operation is a thread-pool round trip. */
 export const webSigV4Crypto: SigV4Crypto = {
   async sha256Hex(data) {
     return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(data))));
@@ -66,7 +76,7 @@ export type Signer = (input: SignInput, credentials: AwsCredentials, now: Date) 
 
 /** Returns a signer; it answers the request's headers (lower-case names) with `authorization` added. */
 export function createSigV4Signer(options: SignerOptions): Signer {
-  const sigCrypto = options.crypto ?? webSigV4Crypto;
+  const sigCrypto = options.crypto ?? jsSigV4Crypto;
   let cached: { id: string; sign: (data: string) => Promise<Uint8Array<ArrayBuffer>> } | null = null;
 
   const signingKey = async (credentials: AwsCredentials, day: string) => {
