@@ -5,7 +5,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createAwsJsonCall, fetchTransport, type HttpTransport } from '../shared/aws/aws-json.js';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../shared/aws/clients.js';
 import { marshallItem } from '../shared/aws/dynamo-marshal.js';
-import { createNodeTransport, nodeSigV4Crypto } from '../shared/aws/node-transport.js';
+import { createNodeTransport, nodeSigV4Crypto } from '../shared/aws/aws-json-node.js';
 import { jsSigV4Crypto, webSigV4Crypto, type SigV4Crypto } from '../shared/aws/sigv4.js';
 import { startAwsChild } from './bench-api-child.js';
 

@@ -7,7 +7,7 @@ import { seedApiKey } from '../functions/api/auth-keys.js';
 import { createPlatformDeps } from '../functions/api/platform-deps.js';
 import { startApiServer } from '../functions/api/serve.js';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../shared/aws/clients.js';
-import { createNodeTransport, nodeSigV4Crypto } from '../shared/aws/node-transport.js';
+import { createNodeTransport, nodeSigV4Crypto } from '../shared/aws/aws-json-node.js';
 import { loadConfig } from '../shared/config.js';
 import { runRateChild, startAwsChild } from './bench-api-child.js';
 

@@ -1,11 +1,11 @@
 // Builds every adapter an entry file needs from the parsed Config, so handler.ts, serve.ts and main.ts wire
-// the same way locally and in AWS. Node-only (node-transport.ts): the light JSON-protocol callers run on
+// the same way locally and in AWS. Node-only (aws-json-node.ts): the light JSON-protocol callers run on
 // node:http and node:crypto here; the edge-clean API entry (functions/api/handler.ts) builds its own clients.
 import type { Config } from '../config.js';
 import type { JobTable, MessageQueue, ObjectStore } from '../ports.js';
 import { createAwsClients, LOCAL_CREDENTIALS, type AwsClients } from './clients.js';
 import { createDynamoJobTable } from './dynamo-job-table.js';
-import { createNodeTransport, nodeSigV4Crypto } from './node-transport.js';
+import { createNodeTransport, nodeSigV4Crypto } from './aws-json-node.js';
 import { createS3ObjectStore } from './s3-object-store.js';
 import { createSqsMessageQueue } from './sqs-message-queue.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../test/support/local-stack.js';
 import { AwsServiceError, createAwsJsonCall, fetchTransport, type AwsJsonCall, type HttpTransport } from './aws-json.js';
 import { LOCAL_CREDENTIALS } from './clients.js';
-import { createNodeTransport, nodeSigV4Crypto } from './node-transport.js';
+import { createNodeTransport, nodeSigV4Crypto } from './aws-json-node.js';
 
 let stack: LocalStack;
 const node = createNodeTransport();

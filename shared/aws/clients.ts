@@ -20,7 +20,7 @@ export interface AwsClientsOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string } | null;
   /**
    * HTTP and crypto of the light JSON-protocol callers (aws-json.ts); fetch and Web Crypto when absent.
-   * Node entries pass node-transport.ts's, which cost a fraction of the CPU.
+   * Node entries pass aws-json-node.ts's, which cost a fraction of the CPU.
    */
   http?: { transport?: HttpTransport; crypto?: SigV4Crypto };
 }

@@ -4,7 +4,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
-import { nodeSigV4Crypto } from './node-transport.js';
+import { nodeSigV4Crypto } from './aws-json-node.js';
 import { amzDate, createSigV4Signer, jsSigV4Crypto, webSigV4Crypto, type SigV4Crypto } from './sigv4.js';
 
 const EXAMPLE = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

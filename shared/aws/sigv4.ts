@@ -2,7 +2,7 @@
 // service is cached, so a request costs three crypto operations: the payload hash, the canonical request hash
 // and one HMAC. The crypto is injectable. The default is sha256.ts (plain TypeScript, synchronous, edge-clean):
 // Node's Web Crypto runs each operation on its thread pool, which made a signed call cost as much CPU as the
-// SDK's (scripts/bench-api-calls.ts). Node entries pass node-transport.ts's node:crypto one.
+// SDK's (scripts/bench-api-calls.ts). Node entries pass aws-json-node.ts's node:crypto one.
 export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
