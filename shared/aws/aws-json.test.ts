@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../test/support/local-stack.js';
 import { AwsServiceError, createAwsJsonCall, fetchTransport, type AwsJsonCall, type HttpTransport } from './aws-json.js';
-import { LOCAL_CREDENTIALS } from './clients.js';
+import { createAwsClients, LOCAL_CREDENTIALS } from './clients.js';
 import { createNodeTransport, nodeSigV4Crypto } from './aws-json-node.js';
 
 let stack: LocalStack;
@@ -141,5 +141,28 @@ describe.each(transports)('retries over %s', (_name, transport) => {
     expect(error instanceof AwsServiceError && [error.name, error.message, error.retryable]).toEqual(['ValidationException', 'bad input', false]);
     expect(server.hits.length).toBe(1);
     await server.close();
+  });
+});
+
+describe('createAwsClients light callers in AWS', () => {
+  it("take the SDK's endpoint rules, region and credentials (recorded, never sent: nothing leaves loopback)", async () => {
+    const sent: { url: string; headers: Record<string, string>; body: string }[] = [];
+    const recorder: HttpTransport = (url, init) => {
+      sent.push({ url, headers: init.headers, body: init.body });
+      return Promise.resolve({ status: 200, text: '{}', header: () => null });
+    };
+    const credentials = { accessKeyId: 'AKIDRECORDED', secretAccessKey: 'secret' };
+    const eu = createAwsClients({ region: 'eu-west-1', credentials, http: { transport: recorder } });
+    const cn = createAwsClients({ region: 'cn-north-1', credentials, http: { transport: recorder } });
+    await eu.dynamodbJson('PutItem', { TableName: 't' });
+    await cn.sqsJson('SendMessage', { QueueUrl: 'q', MessageBody: '{}' });
+    eu.destroy();
+    cn.destroy();
+    expect(sent.map((s) => s.url)).toEqual(['https://dynamodb.eu-west-1.amazonaws.com/', 'https://sqs.cn-north-1.amazonaws.com.cn/']);
+    expect(sent[0]?.headers['x-amz-target']).toBe('DynamoDB_20120810.PutItem');
+    expect(sent[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDRECORDED\/\d{8}\/eu-west-1\/dynamodb\/aws4_request, /);
+    expect(sent[1]?.headers.authorization).toMatch(/Credential=AKIDRECORDED\/\d{8}\/cn-north-1\/sqs\/aws4_request, /);
+    expect(sent[1]?.headers['x-amzn-query-mode']).toBe('true');
+    expect(sent[1]?.body).toBe('{"QueueUrl":"q","MessageBody":"{}"}');
   });
 });

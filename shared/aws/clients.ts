@@ -68,9 +68,14 @@ export function createAwsClients(options: AwsClientsOptions): AwsClients {
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  // The SDK's own endpoint rules (partitions, FIPS) pick AWS endpoints; local ones are given.
+  // The SDK's own endpoint rules (partitions, FIPS and dual-stack settings) pick AWS endpoints; local ones are given.
   const endpointOf = (client: DynamoDBClient | SQSClient, local: string | undefined) => async (): Promise<string> =>
-    local ?? client.config.endpointProvider({ Region: options.region }).url.href;
+    local ??
+    client.config.endpointProvider({
+      Region: options.region,
+      UseFIPS: await client.config.useFipsEndpoint(),
+      UseDualStack: await client.config.useDualstackEndpoint(),
+    }).url.href;
   const light = {
     region: options.region,
     transport: options.http?.transport,
