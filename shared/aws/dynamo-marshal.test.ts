@@ -3,7 +3,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { marshallItem, marshallValue } from './dynamo-marshal.js';
+import { marshallItem, marshallValue, numberAttribute } from './dynamo-marshal.js';
 
 describe('marshallItem', () => {
   it('maps every supported type and leaves undefined out', () => {
@@ -72,5 +72,15 @@ describe('marshallItem', () => {
     ['a bigint', 1n],
   ])('refuses %s', (_label, value) => {
     expect(() => marshallValue({ nested: [value] }, 'job')).toThrow(TypeError);
+  });
+});
+
+describe('numberAttribute', () => {
+  it('reads an N attribute and answers 0 for anything else', () => {
+    expect(numberAttribute({ count: { N: '42' } }, 'count')).toBe(42);
+    expect(numberAttribute({ count: { N: '-1.5' } }, 'count')).toBe(-1.5);
+    expect([numberAttribute(undefined, 'count'), numberAttribute({}, 'count'), numberAttribute({ count: { S: '4' } }, 'count'), numberAttribute({ count: { N: 'x' } }, 'count')]).toEqual([
+      0, 0, 0, 0,
+    ]);
   });
 });

@@ -58,3 +58,12 @@ export function marshallItem(item: object, path = 'item'): Record<string, Attrib
   }
   return out;
 }
+
+/** A number attribute of a reply's Attributes/Item (`{ count: { N: '5' } }`), or 0 when absent. */
+export function numberAttribute(attributes: unknown, name: string): number {
+  if (typeof attributes !== 'object' || attributes === null || !(name in attributes)) return 0;
+  const value: unknown = (attributes as Record<string, unknown>)[name];
+  if (typeof value !== 'object' || value === null || !('N' in value) || typeof value.N !== 'string') return 0;
+  const parsed = Number(value.N);
+  return Number.isFinite(parsed) ? parsed : 0;
+}

@@ -3,7 +3,9 @@
 // local server never does), so correctness must not depend on the deletion.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryRecord, IdempotencyRecord, JobTable, UsageIncrement } from '../ports.js';
+import type { AwsJsonCall } from './aws-json.js';
 import { isConditionFailure } from './dynamo-expressions.js';
+import { marshallItem, numberAttribute } from './dynamo-marshal.js';
 import type { JobRowMethods } from './dynamo-job-rows.js';
 
 export interface DynamoTenantRowsOptions {
@@ -13,6 +15,11 @@ export interface DynamoTenantRowsOptions {
   nowSeconds?: () => number;
   /** How long delivery log rows are kept. */
   deliveryTtlSeconds?: number;
+  /**
+   * The light JSON-protocol path (aws-json.ts) for the writes a request can make: the idempotency claim and
+   * the rate counter (every request on Lambda, where counting is synchronous). The document client when absent.
+   */
+  json?: AwsJsonCall;
 }
 
 type TenantRows = Omit<JobTable, JobRowMethods>;
@@ -35,7 +42,7 @@ function str(value: unknown): string | null {
 }
 
 export function createDynamoTenantRows(options: DynamoTenantRowsOptions): TenantRows {
-  const { client, tableName } = options;
+  const { client, tableName, json } = options;
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   const deliveryTtl = options.deliveryTtlSeconds ?? 30 * 24 * 3600;
 
@@ -58,14 +65,14 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
       for (let attempt = 0; attempt < 5; attempt += 1) {
         const now = nowSeconds();
         try {
-          await client.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: { pk: tenantPk(tenant), sk: `IDEM#${key}`, body_hash: record.bodyHash, job_id: record.jobId, expires_at: now + ttlSeconds },
-              ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
-              ExpressionAttributeValues: { ':now': now },
-            }),
-          );
+          const put = {
+            TableName: tableName,
+            Item: { pk: tenantPk(tenant), sk: `IDEM#${key}`, body_hash: record.bodyHash, job_id: record.jobId, expires_at: now + ttlSeconds },
+            ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
+            ExpressionAttributeValues: { ':now': now },
+          };
+          if (json === undefined) await client.send(new PutCommand(put));
+          else await json('PutItem', { ...put, Item: marshallItem(put.Item), ExpressionAttributeValues: marshallItem(put.ExpressionAttributeValues) });
           return null;
         } catch (error) {
           if (!isConditionFailure(error)) throw error;
@@ -92,24 +99,26 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
     async incrementRateCounter(tenant, window, ttlSeconds, by = 1) {
       const now = nowSeconds();
       const key = { pk: tenantPk(tenant), sk: `RATE#${window}` };
-      const bump = (reset: boolean) =>
-        client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: key,
-            // An expired counter that TTL has not deleted yet starts over instead of counting on.
-            UpdateExpression: reset ? 'SET #count = :one, expires_at = :exp' : 'ADD #count :one SET expires_at = if_not_exists(expires_at, :exp)',
-            ConditionExpression: reset ? 'expires_at <= :now' : 'attribute_not_exists(pk) OR expires_at > :now',
-            ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':one': by, ':exp': now + ttlSeconds, ':now': now },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        );
+      /** The count after the update. */
+      const bump = async (reset: boolean): Promise<number> => {
+        const update = {
+          TableName: tableName,
+          Key: key,
+          // An expired counter that TTL has not deleted yet starts over instead of counting on.
+          UpdateExpression: reset ? 'SET #count = :one, expires_at = :exp' : 'ADD #count :one SET expires_at = if_not_exists(expires_at, :exp)',
+          ConditionExpression: reset ? 'expires_at <= :now' : 'attribute_not_exists(pk) OR expires_at > :now',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':one': by, ':exp': now + ttlSeconds, ':now': now },
+          ReturnValues: 'UPDATED_NEW' as const,
+        };
+        if (json === undefined) return num((await client.send(new UpdateCommand(update))).Attributes?.count);
+        const reply = await json('UpdateItem', { ...update, Key: marshallItem(key), ExpressionAttributeValues: marshallItem(update.ExpressionAttributeValues) });
+        return numberAttribute(reply.Attributes, 'count');
+      };
       for (let attempt = 0; attempt < 5; attempt += 1) {
         for (const reset of [false, true]) {
           try {
-            const reply = await bump(reset);
-            return num(reply.Attributes?.count);
+            return await bump(reset);
           } catch (error) {
             if (!isConditionFailure(error)) throw error;
           }
