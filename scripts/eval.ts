@@ -1,7 +1,9 @@
 // `npm run eval`: ShapesEval through the serving runtime. Tasks come from the world generator on held-out
 // seeds (never the training or validation seeds), input images are rendered by the world, outputs are judged
 // by the world's pixel scorer, answers by exact match. Last line: one JSON object with the fractions.
-//   npm run eval -- [--bundle DIR] [--n 100] [--batch 16] [--steps N] [--seed 1000003] [--threads 2]
+//   npm run eval -- [--bundle DIR] [--n 100] [--batch 16] [--steps N] [--guidance G] [--tasks generation,editing]
+//                   [--seed 1000003] [--threads 2]
+// --steps/--guidance override the bundle's defaults (to tune them: use another --seed than the reported one).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +18,8 @@ const { values } = parseArgs({
     n: { type: 'string', default: '100' },
     batch: { type: 'string', default: '16' },
     steps: { type: 'string' },
+    guidance: { type: 'string' },
+    tasks: { type: 'string', default: 'generation,understanding,editing' },
     seed: { type: 'string', default: '1000003' },
     threads: { type: 'string' },
   },
@@ -66,11 +70,15 @@ async function main(): Promise<void> {
     allowSpinning: false,
     ...(values.threads === undefined ? {} : { intraOpThreads: Number(values.threads) }),
   });
-  const kinds: TaskKind[] = ['generation', 'understanding', 'editing'];
+  const all: TaskKind[] = ['generation', 'understanding', 'editing'];
+  const kinds = values.tasks.split(',') as TaskKind[];
+  const unknown = kinds.filter((kind) => !all.includes(kind));
+  if (unknown.length > 0) throw new Error(`--tasks: unknown ${unknown.join(', ')} (known: ${all.join(', ')})`);
   const started = performance.now();
   const summary: Record<string, number> = {};
   const detail: Record<string, Record<string, number>> = {};
-  for (const [k, kind] of kinds.entries()) {
+  for (const kind of kinds) {
+    const k = all.indexOf(kind); // seeds follow the task's place in the full list, so a subset sees the same tasks
     const tasks = Array.from({ length: n }, (_, i) => sampleTask(createRng(deriveSeed(baseSeed + k, i)), kind));
     const counts: Record<string, number> = { ok: 0, missing_image: 0 };
     const bump = (key: string, hit: boolean): void => {
@@ -86,6 +94,7 @@ async function main(): Promise<void> {
           format: 'png',
           seed: deriveSeed(baseSeed + 100 + k, start + i),
           ...(values.steps === undefined ? {} : { steps: Number(values.steps) }),
+          ...(values.guidance === undefined ? {} : { guidance: Number(values.guidance) }),
           temperature: 0,
           topP: 1,
           maxTokens: 24,
