@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ar_batches import build_arrays, to_device  # noqa: E402
 from checkpoint import RunState  # noqa: E402
 from data import load_any, special_ids  # noqa: E402
-from train_ar import predict_prefilled, train_transformers  # noqa: E402
+from train_ar import continue_prefill_on_edits, predict_prefilled, train_transformers  # noqa: E402
 from train_decoders import (continue_decoder, edit_records, edit_sampler, gen_records, gen_sampler, gen_targets,  # noqa: E402
                             train_edit_decoder, train_gen_decoder)
 from train_encoder import embed_images, pretrain_encoder  # noqa: E402
@@ -120,6 +120,7 @@ def run(args):
     table = cached_table(args.out, enc, images, device).reshape(-1, cfg["dim"])
     arrays = to_device(build_arrays(records, 16, special["pad"]), device)
     ar = train_transformers(cfg, state, records, arrays, table, vocab_size, device)
+    ar["prefill"] = continue_prefill_on_edits(cfg, state, records, arrays, table, ar["prefill"], device)
     gen_dec = train_gen_decoder(cfg, state, images, table.reshape(len(images), 16, -1), device)
     eidx = torch.from_numpy(edit_records(records)).to(device)
     predicted = predict_prefilled(ar["prefill"], arrays, eidx, table, device)

@@ -97,3 +97,37 @@ def predict_prefilled(model, arrays, idx, table, device, batch=256):
         gather = (start[:, None] - 1 + torch.arange(n_tok, device=device)[None]).clamp(max=pred.shape[1] - 1)
         outs.append(torch.gather(pred.float(), 1, gather[..., None].expand(-1, -1, pred.shape[-1])))
     return torch.cat(outs)
+
+
+def continue_prefill_on_edits(cfg, state, records, arrays, table, model, device):
+    """Optional stage 2b (cfg ar_cont_seconds > 0): more steps for the prefilled transformer alone, at
+    ar_cont_lr_scale x ar_lr, on batches that are half edit records and half the rest (so understanding and
+    generation are not forgotten). The edit targets are what limits editing (models/training/README.md). The
+    teacher-forced ablation is left as trained. Overwrites transformer_prefill.npz."""
+    seconds = float(cfg.get("ar_cont_seconds", 0))
+    if seconds <= 0 or state.done("transformer.edit_cont"):
+        return model
+    tasks = np.array([r["task"] for r in records])
+    edits = np.where(tasks == "editing")[0]
+    rest = np.where(tasks != "editing")[0]
+    lr = cfg["ar_lr"] * float(cfg.get("ar_cont_lr_scale", 0.3))
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    loop = StageLoop("transformer.edit_cont", state, 10 ** 9, seconds, [model], [opt], lr, warmup=20,
+                     save_every=cfg["save_every"], log_every=cfg["log_every"])
+    gen = torch.Generator().manual_seed(cfg["seed"] + 20)
+    half = cfg["ar_batch"] // 2
+    edits_t, rest_t = torch.from_numpy(edits), torch.from_numpy(rest)
+    for _ in loop:
+        idx = torch.cat([edits_t[torch.randint(0, len(edits), (half,), generator=gen)],
+                         rest_t[torch.randint(0, len(rest), (cfg["ar_batch"] - half,), generator=gen)]]).to(device)
+        loss, ce, mse, cos = ar_losses(model, take(arrays, idx), table, False, device)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        loop.log(ce=ce.detach(), mse=mse.detach(), cos=cos.detach())
+    info = loop.close()
+    save_weights(model, state.ckpt("transformer_prefill.npz"))
+    state.finish("transformer.edit_cont", info)
+    return model.eval()
