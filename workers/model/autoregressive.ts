@@ -8,6 +8,7 @@ import type { Manifest } from './manifest.js';
 import type { Rng } from './prng.js';
 import { applyProcessors, maskTokens, sampleToken, type SamplingParams } from './sampling.js';
 import { floatData, int64Tensor, runSession, type StageSession } from './sessions.js';
+import type { TokenEmbedder } from './token-embeddings.js';
 
 export type ImagePolicy = 'auto' | 'force' | 'forbid';
 /** 'prefill': one pass for all N slots. 'sequential': one pass per slot (benchmarks, error study). */
@@ -47,7 +48,8 @@ export interface DecodeOptions {
 
 export interface DecoderStages {
   manifest: Manifest;
-  tokenEmbedding: StageSession;
+  /** The token_embedding stage behind a per-id row cache (token-embeddings.ts). */
+  embedder: TokenEmbedder;
   transformer: StageSession;
   kv: KvLayout;
 }
@@ -181,8 +183,7 @@ export async function decode(stages: DecoderStages, requests: readonly DecodeReq
       }
       windowMasks.push(mask);
     });
-    const embedded = await runSession(stages.tokenEmbedding, { input_ids: int64Tensor(ids, [batch, width]) });
-    const inputsEmbeds = floatData(embedded['inputs_embeds'], 'inputs_embeds');
+    const inputsEmbeds = await stages.embedder.embed(ids, batch, width);
     live.forEach((s, i) => {
       if (first) {
         const pad = width - s.request.promptIds.length;

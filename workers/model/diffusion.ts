@@ -42,58 +42,62 @@ export async function sampleFlow(items: readonly DiffusionItem[], options: Diffu
   const [tokens, width] = options.conditionShape;
   const condSize = tokens * width;
   const withSource = options.decoder.inputNames.includes('source');
-  const samples = items.map((item) => gaussian(item.noise, sampleSize));
-  // Row layout: every item's conditional row, then a null row for each item that uses guidance.
+  // Row layout: every item's conditional row, then a null row for each item that uses guidance. The items'
+  // samples live in the first rows of one buffer, so without guidance the decoder reads them in place.
   const nullOf = items.map((item, i) => (needsNullRow(item.guidance) ? i : -1)).filter((i) => i >= 0);
-  const rows = [...items.map((_, i) => ({ item: i, drop: 0 })), ...nullOf.map((i) => ({ item: i, drop: 1 }))];
-  const r = rows.length;
+  const r = items.length + nullOf.length;
+  const rowItem = [...items.map((_, i) => i), ...nullOf];
+  const input = new Float32Array(r * sampleSize);
+  items.forEach((item, i) => input.set(gaussian(item.noise, sampleSize), i * sampleSize));
+  const samples = items.map((_, i) => input.subarray(i * sampleSize, (i + 1) * sampleSize));
   const condition = new Float32Array(r * condSize);
   const source = withSource ? new Float32Array(r * condSize) : null;
-  rows.forEach((row, j) => {
-    const item = items[row.item];
+  rowItem.forEach((i, j) => {
+    const item = items[i];
     if (item === undefined) return;
     condition.set(item.condition, j * condSize);
     if (source !== null && item.source !== undefined) source.set(item.source, j * condSize);
   });
-  const drop = rows.map((row) => row.drop);
+  const chunk = Math.max(1, Math.min(r, options.maxRows ?? r));
+  // Per call: the fixed inputs (condition, source, drop flags) as tensors made once, reused every step.
+  const calls = [];
+  for (let from = 0; from < r; from += chunk) {
+    const to = Math.min(r, from + chunk);
+    const n = to - from;
+    const fixed: Record<string, ort.Tensor> = {
+      condition: new ort.Tensor('float32', condition.subarray(from * condSize, to * condSize), [n, tokens, width]),
+      drop_condition: numericTensor(options.decoder, 'drop_condition', rowItem.slice(from, to).map((_, j) => (from + j >= items.length ? 1 : 0)), [n]),
+      sample: new ort.Tensor('float32', input.subarray(from * sampleSize, to * sampleSize), [n, c, h, w]),
+    };
+    if (source !== null) fixed['source'] = new ort.Tensor('float32', source.subarray(from * condSize, to * condSize), [n, tokens, width]);
+    calls.push({ from, n, fixed });
+  }
+  const velocity = new Float32Array(r * sampleSize);
   const ts = timesteps(options.steps);
   for (let step = 0; step < options.steps; step += 1) {
     throwIfAborted(options.signal);
     const t = ts[step] ?? 0;
     const dt = (ts[step + 1] ?? 0) - t;
-    const sample = new Float32Array(r * sampleSize);
-    rows.forEach((row, j) => sample.set(samples[row.item] ?? new Float32Array(sampleSize), j * sampleSize));
-    const velocity = new Float32Array(r * sampleSize);
-    const chunk = Math.max(1, Math.min(r, options.maxRows ?? r));
-    for (let from = 0; from < r; from += chunk) {
-      const to = Math.min(r, from + chunk);
-      const n = to - from;
-      const feeds: Record<string, ort.Tensor> = {
-        sample: new ort.Tensor('float32', sample.subarray(from * sampleSize, to * sampleSize), [n, c, h, w]),
-        timestep: numericTensor(options.decoder, 'timestep', rows.slice(from, to).map(() => t), [n]),
-        condition: new ort.Tensor('float32', condition.subarray(from * condSize, to * condSize), [n, tokens, width]),
-        drop_condition: numericTensor(options.decoder, 'drop_condition', drop.slice(from, to), [n]),
-      };
-      if (source !== null) feeds['source'] = new ort.Tensor('float32', source.subarray(from * condSize, to * condSize), [n, tokens, width]);
-      velocity.set(floatData((await runSession(options.decoder, feeds))['velocity'], 'velocity'), from * sampleSize);
+    // Null rows see the same sample as their item's conditional row.
+    nullOf.forEach((i, k) => input.copyWithin((items.length + k) * sampleSize, i * sampleSize, (i + 1) * sampleSize));
+    for (const call of calls) {
+      const feeds = { ...call.fixed, timestep: numericTensor(options.decoder, 'timestep', new Array<number>(call.n).fill(t), [call.n]) };
+      velocity.set(floatData((await runSession(options.decoder, feeds))['velocity'], 'velocity'), call.from * sampleSize);
     }
-    items.forEach((item, i) => {
-      const x = samples[i];
-      if (x === undefined) return;
-      const cond = velocity.subarray(i * sampleSize, (i + 1) * sampleSize);
-      const nullRow = nullOf.indexOf(i);
-      if (nullRow < 0) {
-        for (let k = 0; k < sampleSize; k += 1) x[k] = (x[k] ?? 0) + dt * (cond[k] ?? 0);
-        return;
-      }
-      const base = (items.length + nullRow) * sampleSize;
-      const g = item.guidance;
-      for (let k = 0; k < sampleSize; k += 1) {
-        const vNull = velocity[base + k] ?? 0;
-        x[k] = (x[k] ?? 0) + dt * (vNull + g * ((cond[k] ?? 0) - vNull));
-      }
-    });
+    items.forEach((item, i) => eulerStep(input, velocity, i * sampleSize, nullOf.indexOf(i) < 0 ? -1 : (items.length + nullOf.indexOf(i)) * sampleSize, sampleSize, dt, item.guidance));
     options.onStep?.(step + 1, options.steps);
   }
   return samples;
+}
+
+/** x += dt · v for one item (v = v_null + g (v_cond − v_null) when it has a null row at `nullAt`). */
+function eulerStep(x: Float32Array, v: Float32Array, at: number, nullAt: number, size: number, dt: number, g: number): void {
+  if (nullAt < 0) {
+    for (let k = 0; k < size; k += 1) x[at + k] = (x[at + k] ?? 0) + dt * (v[at + k] ?? 0);
+    return;
+  }
+  for (let k = 0; k < size; k += 1) {
+    const vNull = v[nullAt + k] ?? 0;
+    x[at + k] = (x[at + k] ?? 0) + dt * (vNull + g * ((v[at + k] ?? 0) - vNull));
+  }
 }

@@ -8,6 +8,7 @@ import { kvLayout } from './kv-cache.js';
 import { readBundleFiles, readManifest, type Manifest } from './manifest.js';
 import type { RenderConversation } from './prompt.js';
 import { createSessions, releaseSessions } from './sessions.js';
+import { createTokenEmbedder } from './token-embeddings.js';
 import { createTokenizer } from './tokenizer.js';
 import type { LoadedModel, LoadModelOptions, ModelRequest, ModelResult } from './types.js';
 
@@ -57,7 +58,7 @@ export async function loadModel(bundleDir: string, options: LoadModelOptions): P
     ...(options.decoderMaxRows === undefined ? {} : { decoderMaxRows: options.decoderMaxRows }),
     decoder: {
       manifest,
-      tokenEmbedding: sessions.token_embedding,
+      embedder: await createTokenEmbedder(sessions.token_embedding, manifest.hidden_size, [manifest.special_tokens.boi, manifest.special_tokens.eoi]),
       transformer: sessions.transformer,
       kv: kvLayout(sessions.transformer, { heads: manifest.num_heads, headDim: manifest.head_dim }),
     },
