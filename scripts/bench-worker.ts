@@ -17,6 +17,7 @@ import { createEventEmitter, parseEventMessage, type EventMessage } from '../sha
 import { createSqsMessageQueue } from '../shared/aws/sqs-message-queue.js';
 import { startLocalStack, type LocalStack } from '../test/support/local-stack.js';
 import { loadWorkerConfig } from '../workers/gpu/config.js';
+import { loadModelInThread } from '../workers/gpu/model-thread.js';
 import { startWorker, type RunningWorker } from '../workers/gpu/start-worker.js';
 import { loadModel } from '../workers/model/index.js';
 import type { LoadedModel } from '../workers/model/types.js';
@@ -27,6 +28,7 @@ const OVERHEAD_JOBS = Number(process.env.BENCH_OVERHEAD_JOBS ?? 40);
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const STEPS = Number(process.env.BENCH_STEPS ?? 8);
 const SPINNING = ['1', 'true'].includes(process.env.BENCH_SPINNING ?? '0');
+const MODEL_THREAD = !['0', 'false'].includes(process.env.BENCH_MODEL_THREAD ?? '1');
 const EVENT_POLLERS = Number(process.env.BENCH_EVENT_POLLERS ?? 4);
 const TERMINAL = new Set(['job.succeeded', 'job.failed', 'job.canceled', 'job.expired']);
 const PEPPER = 'bench-pepper';
@@ -120,7 +122,10 @@ async function main(): Promise<void> {
   });
   // The worker shares this machine's cores with the API and the local AWS servers in this process: its
   // intra-op threads do not spin (INTRA_OP_SPINNING=false, as `npm start` runs it); BENCH_SPINNING=1 lets them.
-  const model = await loadModel(bundle ?? '', { executionProviders: ['cpu'], intraOpThreads: THREADS, allowSpinning: SPINNING });
+  // BENCH_MODEL_THREAD=0 runs the model on the event loop's thread, as the worker does with WORKER_MODEL_THREAD=false
+  // (and then without prefetch, unless BENCH_PREFETCH says otherwise).
+  const modelOptions = { executionProviders: ['cpu' as const], intraOpThreads: THREADS, allowSpinning: SPINNING };
+  const model = MODEL_THREAD ? await loadModelInThread(bundle ?? '', modelOptions) : await loadModel(bundle ?? '', modelOptions);
   const borrowed: LoadedModel = {
     name: model.name,
     version: model.version,
@@ -132,7 +137,11 @@ async function main(): Promise<void> {
   let seed = 0;
   // The worker's job_timing log: per job, ms from its receipt to each step (claimed, model_start, …, deleted).
   const timings = new Map<string, { receivedAt: number; at: Record<string, number> }>();
+  // The worker's batch log: how full the batches ran and how long the worker spent claiming and running them.
+  const batches: { messages: number; claimMs: number; runMs: number }[] = [];
   const record = (event: string, fields: Record<string, unknown>): void => {
+    const { messages, claimMs, runMs } = fields;
+    if (event === 'batch' && typeof messages === 'number' && typeof claimMs === 'number' && typeof runMs === 'number') batches.push({ messages, claimMs, runMs });
     if (event !== 'job_timing' || typeof fields.jobId !== 'string' || typeof fields.receivedAt !== 'number') return;
     const at = fields.at;
     if (typeof at !== 'object' || at === null) return;
@@ -147,6 +156,8 @@ async function main(): Promise<void> {
         WORKER_BATCH_SIZE: String(batchSize),
         WORKER_BATCH_WINDOW_MS: '10',
         WORKER_WAIT_SECONDS: '1',
+        WORKER_MODEL_THREAD: String(MODEL_THREAD),
+        ...(process.env.BENCH_PREFETCH === undefined ? {} : { WORKER_PREFETCH: process.env.BENCH_PREFETCH }),
         WORKER_PROGRESS_INTERVAL_MS: '1000',
         WORKER_DLQ_CONSUMER: 'false',
         HEALTH_PORT: '0',
@@ -195,6 +206,7 @@ async function main(): Promise<void> {
     const worker = await startBenchWorker(batchSize);
     await Promise.all(Array.from({ length: concurrency }, () => oneJob())); // warm the path
     const until = performance.now() + SECONDS * 1000;
+    batches.length = 0;
     let done = 0;
     const started = performance.now();
     await Promise.all(
@@ -205,9 +217,15 @@ async function main(): Promise<void> {
         }
       }),
     );
-    const rate = done / ((performance.now() - started) / 1000);
+    const elapsedMs = performance.now() - started;
+    const rate = done / (elapsedMs / 1000);
+    const ran = batches.splice(0);
+    const sum = (key: 'messages' | 'claimMs' | 'runMs'): number => ran.reduce((total, b) => total + b[key], 0);
     await worker.drain();
-    console.error(`B=${batchSize} concurrency=${concurrency}: ${done} jobs, ${round(rate)} jobs/s`);
+    console.error(
+      `B=${batchSize} concurrency=${concurrency}: ${done} jobs, ${round(rate)} jobs/s; ${ran.length} batches of ${round(sum('messages') / ran.length, 1)} on average, ` +
+        `worker loop ${round((100 * sum('runMs')) / elapsedMs, 0)}% running the model, ${round((100 * sum('claimMs')) / elapsedMs, 0)}% claiming`,
+    );
     return rate;
   }
 
@@ -267,6 +285,8 @@ async function main(): Promise<void> {
       steps: STEPS,
       intra_op_threads: THREADS,
       intra_op_spinning: SPINNING,
+      model_thread: MODEL_THREAD,
+      prefetch: loadWorkerConfig({ WORKER_MODEL_THREAD: String(MODEL_THREAD), WORKER_PREFETCH: process.env.BENCH_PREFETCH }).prefetch,
       seconds_per_run: SECONDS,
       bundle: relative(ROOT, bundle ?? ''),
     }),

@@ -94,11 +94,13 @@ describe.skipIf(dir === null)('queue delivery with real worker processes', () =>
   });
 
   it('drains on SIGTERM: stops polling, releases unfinished jobs within the grace period, exits 0; another worker finishes them', { timeout: 180_000 }, async () => {
-    // Long jobs (100 diffusion steps, one at a time) and a 300 ms grace: the drain must release.
+    // Long jobs (four images of 100 diffusion steps each, one job at a time) and a 300 ms grace: the drain must
+    // release. (One image of 100 steps can finish inside the grace once the model runs on its own thread.)
     const slow = start({ WORKER_GRACE_MS: '300', WORKER_BATCH_SIZE: '1' });
     const port = await slow.ready;
     const jobs: JobRecord[] = [];
-    for (let i = 0; i < 4; i += 1) jobs.push(await submit(quickJob(600 + i, { params: { seed: 600 + i, steps: 100, max_tokens: 8 } })));
+    const long = (seed: number) => quickJob(seed, { output: { modalities: ['image'], format: 'png', n: 4 }, params: { seed, steps: 100, max_tokens: 8 } });
+    for (let i = 0; i < 4; i += 1) jobs.push(await submit(long(600 + i * 4)));
     const ids = jobs.map((j) => j.id);
     await waitFor(async () => ((await healthState(port)) === 'busy' ? true : undefined), 30_000, 'the worker to be busy');
     const startedAt = Date.now();

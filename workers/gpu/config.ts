@@ -25,6 +25,13 @@ const envSchema = z.object({
   INTRA_OP_SPINNING: bool.optional(),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(8),
   WORKER_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(10_000).default(20),
+  /**
+   * Run the model on its own thread (model-thread.ts), so the event loop's queue, table and store calls run
+   * beside it; WORKER_PREFETCH then receives and claims the next batch while one runs. Both default to on
+   * (set WORKER_MODEL_THREAD=false to run the model on the event loop's thread; prefetch then only slows it).
+   */
+  WORKER_MODEL_THREAD: bool.default(true),
+  WORKER_PREFETCH: bool.optional(),
   WORKER_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(10),
   WORKER_VISIBILITY_SECONDS: z.coerce.number().int().min(1).max(43_200).default(60),
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(20_000),
@@ -54,6 +61,8 @@ export interface WorkerConfig {
   intraOpSpinning: boolean | undefined;
   batchSize: number;
   batchWindowMs: number;
+  modelThread: boolean;
+  prefetch: boolean;
   waitSeconds: number;
   visibilitySeconds: number;
   heartbeatMs: number;
@@ -85,6 +94,8 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     intraOpSpinning: e.INTRA_OP_SPINNING,
     batchSize: e.WORKER_BATCH_SIZE,
     batchWindowMs: e.WORKER_BATCH_WINDOW_MS,
+    modelThread: e.WORKER_MODEL_THREAD,
+    prefetch: e.WORKER_PREFETCH ?? e.WORKER_MODEL_THREAD,
     waitSeconds: e.WORKER_WAIT_SECONDS,
     visibilitySeconds: e.WORKER_VISIBILITY_SECONDS,
     heartbeatMs: e.WORKER_HEARTBEAT_MS,

@@ -6,6 +6,7 @@ import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
 import { createEventEmitter, parseEventMessage } from '../../shared/events.js';
 import { loadModel } from '../model/index.js';
 import { loadWorkerConfig } from './config.js';
+import { loadModelInThread } from './model-thread.js';
 import { startWorker, type Log } from './start-worker.js';
 
 const log: Log = (event, fields) => {
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   worker = await startWorker({
     config,
     worker: settings,
-    loadModel,
+    loadModel: settings.modelThread ? loadModelInThread : loadModel,
     createEvents: ({ table, clients, eventsQueueUrl }) =>
       createEventEmitter({ table, queue: createSqsMessageQueue({ client: clients.sqs, queueUrl: eventsQueueUrl, parse: parseEventMessage }) }),
     log,

@@ -41,10 +41,19 @@ export interface RunItem {
   cancelRequested: boolean;
   /** The row left `running` under us (another run finished or took over). */
   lost: boolean;
-  /** Side work started at claim (the job.started event) that must finish before the message goes. */
+  /** A first start's side work (started_at, job.started), until beginRun starts it; then null. */
+  begin: (() => void) | null;
+  /** That side work once begun; finishing waits for it, so the final row and the terminal event come after it. */
   pending: Promise<void>;
   /** performance.now() at each step of this run (received, claimed, model, outputs, final, events): the job_timing log. */
   marks: Record<string, number>;
+}
+
+/** Starts the claim's side work (once): the job's batch is going on the model now. */
+export function beginRun(item: RunItem): void {
+  const begin = item.begin;
+  item.begin = null;
+  begin?.();
 }
 
 export function mark(item: Pick<RunItem, 'marks'>, name: string): void {
@@ -133,24 +142,28 @@ export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: 
       knownSequence: claimed.eventSequence,
       cancelRequested: claimed.cancelRequested,
       lost: false,
+      begin: null,
       pending: Promise.resolve(),
       marks: { claimed: performance.now() },
     };
     if (firstStart) {
-      // Off the critical path (the model runs meanwhile); finishing waits for it, so the final row and
-      // the terminal event always come after started_at and job.started. The sequence is reserved beside
-      // the started_at write (a counter on the row, independent of it); a reservation left unused when
-      // the row moved under us is only a gap, and the terminal event still takes a higher number.
-      item.pending = (async () => {
-        const [started, sequence] = await Promise.all([
-          deps.table.patch(tenant, jobId, ['running'], { startedAt: deps.now().toISOString() }),
-          deps.events.nextSequence(claimed),
-        ]);
-        item.knownSequence = Math.max(item.knownSequence, sequence);
-        if (started === null) return;
-        item.job = { ...item.job, startedAt: started.startedAt };
-        await deps.events.emit('job.started', started, sequence);
-      })();
+      // Begun by beginRun when the job's batch goes on the model (not here: a prefetched job is not reported
+      // started while it waits for the batch before it, and a batch's claims do not queue behind this work).
+      // The sequence is reserved beside the started_at write (a counter on the row, independent of it); a
+      // reservation left unused when the row moved under us is only a gap, and the terminal event still takes
+      // a higher number.
+      item.begin = () => {
+        item.pending = (async () => {
+          const [started, sequence] = await Promise.all([
+            deps.table.patch(tenant, jobId, ['running'], { startedAt: deps.now().toISOString() }),
+            deps.events.nextSequence(claimed),
+          ]);
+          item.knownSequence = Math.max(item.knownSequence, sequence);
+          if (started === null) return;
+          item.job = { ...item.job, startedAt: started.startedAt };
+          await deps.events.emit('job.started', started, sequence);
+        })();
+      };
     }
     try {
       const messages = await resolveMessages(claimed, deps);
@@ -196,8 +209,13 @@ export async function finishRun(item: RunItem, results: ModelResult[], deps: Job
   });
   mark(item, 'final');
   if (final === null) return afterLostWrite(item.job, deps);
-  // Only the winner of the final write counts usage (and the count is per job id besides).
-  await Promise.all([countUsage(deps.table, final).finally(() => mark(item, 'usage')), emitTerminal(deps.events, final).finally(() => mark(item, 'event'))]);
+  // The event first: it is what the customer waits for, and a usage write beside it only slows its send on a
+  // busy event loop. Only the winner of the final write counts usage (and the count is per job id besides);
+  // both happen again on a redelivery if the process dies before the message goes.
+  await emitTerminal(deps.events, final);
+  mark(item, 'event');
+  await countUsage(deps.table, final);
+  mark(item, 'usage');
   return { action: 'delete' };
 }
 

@@ -8,6 +8,7 @@ import type { Config } from '../../shared/config.js';
 import { createEventEmitter, parseEventMessage } from '../../shared/events.js';
 import { loadModel } from '../model/index.js';
 import { loadWorkerConfig } from './config.js';
+import { loadModelInThread } from './model-thread.js';
 import { startWorker, type Log, type RunningWorker } from './start-worker.js';
 
 export const LOCAL_BUNDLES = ['models/nexus-mini', '.cache/smoke-bundle'];
@@ -41,7 +42,7 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
   return startWorker({
     config: options.config,
     worker: settings,
-    loadModel,
+    loadModel: settings.modelThread ? loadModelInThread : loadModel,
     createEvents: ({ table, clients, eventsQueueUrl }) =>
       createEventEmitter({ table, queue: createSqsMessageQueue({ client: clients.sqs, queueUrl: eventsQueueUrl, parse: parseEventMessage }) }),
     log: options.log,

@@ -5,7 +5,7 @@ import type { LoadedModel, ModelResult } from '../model/types.js';
 import { createHeartbeat } from './heartbeat.js';
 import type { Health } from './health.js';
 import { batchKey } from './inputs.js';
-import { claimDelivery, failRun, finishRun, mark, type Disposition, type JobDeps, type RunItem } from './process-job.js';
+import { beginRun, claimDelivery, failRun, finishRun, mark, releaseRun, type Disposition, type JobDeps, type RunItem } from './process-job.js';
 import { createProgressReporter } from './progress.js';
 import { noTaskProtection, type TaskProtection } from './task-protection.js';
 
@@ -21,6 +21,12 @@ export interface WorkerLoopOptions {
   progressIntervalMs: number;
   /** How long a drain lets the running batch finish before it aborts it and releases its jobs. */
   graceMs: number;
+  /**
+   * Receive and claim the next batch while this one runs. Pays only when the model runs off the event loop's
+   * thread (model-thread.ts): on it, the model's session calls block the loop and the loop's thread is one of
+   * the model's compute threads, so I/O beside the model only slows it. Default false.
+   */
+  prefetch?: boolean;
 }
 
 export interface WorkerOptions extends WorkerLoopOptions {
@@ -130,7 +136,10 @@ export function createWorker(options: WorkerOptions): Worker {
       onAllStopped: () => controller.abort(new DOMException('every job of the batch was canceled', 'AbortError')),
     });
     let results: ModelResult[];
-    for (const item of items) mark(item, 'model_start');
+    for (const item of items) {
+      mark(item, 'model_start');
+      beginRun(item);
+    }
     try {
       results = await options.model.runBatch(
         items.flatMap((item) => item.requests),
@@ -165,7 +174,15 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
-  async function handle(messages: ReceivedMessage<JobMessage>[], receivedAt: number): Promise<void> {
+  /** A received batch with its jobs claimed: what the next runBatch calls take (one per model version). */
+  interface Prepared {
+    groups: RunItem[][];
+    messages: number;
+    claimMs: number;
+  }
+  const NOTHING: Prepared = { groups: [], messages: 0, claimMs: 0 };
+
+  async function claimAll(messages: ReceivedMessage<JobMessage>[]): Promise<Prepared> {
     const started = performance.now();
     for (const message of messages) heartbeat.hold(message.receiptHandle);
     updateInFlight();
@@ -180,51 +197,76 @@ export function createWorker(options: WorkerOptions): Worker {
         }
       }),
     );
-    const runnable: RunItem[] = [];
+    const groups = new Map<string, RunItem[]>();
     claims.forEach((claim, index) => {
       const message = messages[index];
       if (message === undefined) return;
-      if (claim.kind === 'run') {
-        claim.item.marks.received = receivedAt;
-        runnable.push(claim.item);
+      if (claim.kind === 'settled') {
+        track(settle(message, claim.disposition));
+        return;
       }
-      else track(settle(message, claim.disposition));
+      claim.item.marks.received = started;
+      const key = batchKey(claim.item.job);
+      groups.set(key, [...(groups.get(key) ?? []), claim.item]);
     });
-    const groups = new Map<string, RunItem[]>();
-    for (const item of runnable) {
-      const key = batchKey(item.job);
-      groups.set(key, [...(groups.get(key) ?? []), item]);
+    return { groups: [...groups.values()], messages: messages.length, claimMs: Math.round(performance.now() - started) };
+  }
+
+  let failures = 0;
+  /** Receives and claims the next batch; a failed receive backs off and yields nothing. */
+  async function prepare(): Promise<Prepared> {
+    let messages: ReceivedMessage<JobMessage>[];
+    try {
+      messages = await gather();
+      failures = 0;
+    } catch (error) {
+      failures += 1;
+      log('receive_failed', { error: errorText(error) });
+      await sleep(Math.min(5_000, 100 * 2 ** failures));
+      return NOTHING;
     }
-    const claimedAt = performance.now();
-    for (const group of groups.values()) await runGroup(group);
-    log('batch', {
-      messages: messages.length,
-      ran: runnable.length,
-      claimMs: Math.round(claimedAt - started),
-      runMs: Math.round(performance.now() - claimedAt),
-    });
+    if (draining) {
+      // Received while the drain began: give them straight back.
+      await Promise.all(messages.map((m) => queue.extendVisibility(m.receiptHandle, 0).catch(() => undefined)));
+      return NOTHING;
+    }
+    return messages.length === 0 ? NOTHING : claimAll(messages);
+  }
+
+  /** A prepared batch the drain will not run: its jobs go back to the queue for another worker. */
+  function release(prepared: Prepared): void {
+    for (const item of prepared.groups.flat()) {
+      track(
+        releaseRun(item, deps, 0)
+          .then((d) => settle(item.message, d))
+          .catch((error: unknown) => log('release_failed', { jobId: item.job.id, error: errorText(error) })),
+      );
+    }
   }
 
   async function loop(): Promise<void> {
     health.set('ready');
-    let failures = 0;
-    while (!draining) {
-      let messages: ReceivedMessage<JobMessage>[];
-      try {
-        messages = await gather();
-        failures = 0;
-      } catch (error) {
-        failures += 1;
-        log('receive_failed', { error: errorText(error) });
-        await sleep(Math.min(5_000, 100 * 2 ** failures));
-        continue;
-      }
+    // With prefetch, one batch ahead: the next batch is received and claimed (inputs read) while this one is on
+    // the model, so the model starts on it as soon as it is free. Its side work (started_at, job.started)
+    // waits for its own run either way.
+    let ahead: Promise<Prepared> | null = null;
+    for (;;) {
+      const prepared = await (ahead ?? prepare());
+      ahead = null;
       if (draining) {
-        // Received while the drain began: give them straight back.
-        await Promise.all(messages.map((m) => queue.extendVisibility(m.receiptHandle, 0).catch(() => undefined)));
+        release(prepared);
         break;
       }
-      if (messages.length > 0) await handle(messages, performance.now());
+      if (prepared.groups.length === 0) continue;
+      if (options.prefetch === true) ahead = prepare();
+      const started = performance.now();
+      for (const group of prepared.groups) await runGroup(group);
+      log('batch', {
+        messages: prepared.messages,
+        ran: prepared.groups.reduce((sum, group) => sum + group.length, 0),
+        claimMs: prepared.claimMs,
+        runMs: Math.round(performance.now() - started),
+      });
     }
     await Promise.all([...finishing]);
   }

@@ -1,0 +1,69 @@
+// Prefetch (WORKER_PREFETCH): the next job is received and claimed while one runs, its started_at and
+// job.started wait for its own run, and a drain gives a claimed-but-not-run job back to the queue.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobRecord } from '../../shared/job.js';
+import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js';
+import { bundleDir, collectEvents, eventsQueue, FINAL, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
+import type { RunningWorker } from './start-worker.js';
+
+const dir = bundleDir();
+let h: ApiHarness;
+let worker: RunningWorker | null = null;
+
+beforeAll(async () => {
+  h = await startApiHarness();
+});
+afterAll(async () => {
+  await worker?.drain();
+  await h.stop();
+});
+
+async function submit(body: unknown): Promise<string> {
+  const res = await h.call('POST', '/v1/jobs', { body });
+  if (res.status !== 202) throw new Error(`POST /v1/jobs answered ${res.status}: ${await res.text()}`);
+  const job: unknown = await res.json();
+  if (typeof job !== 'object' || job === null || !('id' in job) || typeof job.id !== 'string') throw new Error('no job id');
+  return job.id;
+}
+
+const row = async (id: string): Promise<JobRecord> => {
+  const job = await h.stack.table.getJob('acme', id);
+  if (job === null) throw new Error(`job ${id} missing`);
+  return job;
+};
+
+describe.skipIf(dir === null)('worker prefetch (in-process, real model)', () => {
+  it('claims the next job while one runs, starts it only on its run, and a drain gives it back', { timeout: 120_000 }, async () => {
+    const bundle = dir ?? '';
+    worker = await startInProcessWorker(h.stack, bundle, { env: { WORKER_PREFETCH: 'true', WORKER_BATCH_SIZE: '1', WORKER_GRACE_MS: '60000' } });
+    await collectEvents(eventsQueue(h.stack), 100);
+    // A long first job (four images of the most diffusion steps) so the second is prefetched while it runs.
+    const long = await submit(quickJob(51, { output: { modalities: ['image'], format: 'png', n: 4 }, params: { seed: 51, steps: 100, max_tokens: 8 } }));
+    await waitFor(async () => ((await row(long)).startedAt !== null ? true : undefined), 30_000, 'the long job to start');
+    const next = await submit(quickJob(52));
+    const claimed = await waitFor(async () => {
+      const job = await row(next);
+      return job.status === 'running' ? job : undefined;
+    }, 30_000, 'the next job to be claimed');
+    expect((await row(long)).status).toBe('running');
+    expect(claimed).toMatchObject({ status: 'running', attempt: 1, startedAt: null });
+
+    await worker.drain();
+    worker = null;
+    expect((await row(long)).status).toBe('succeeded');
+    expect(await row(next)).toMatchObject({ status: 'queued', startedAt: null, result: null });
+    expect(await h.stack.jobs.depth()).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
+    const given = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === next);
+    expect(given).toEqual([]);
+
+    // The next worker takes the released job on its next delivery and runs it once.
+    worker = await startInProcessWorker(h.stack, bundle, { env: { WORKER_PREFETCH: 'true' } });
+    const done = await waitFor(async () => {
+      const job = await row(next);
+      return FINAL.has(job.status) ? job : undefined;
+    }, 60_000, 'the released job to finish');
+    expect(done).toMatchObject({ status: 'succeeded', attempt: 2 });
+    const events = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === next);
+    expect(events.map((e) => e.type)).toEqual(['job.started', 'job.succeeded']);
+  });
+});
