@@ -66,7 +66,7 @@ def generation_job(m, cfg, job):
         xt = xt + (ts[i + 1] - ts[i]) * v
     arr = ((xt[0].clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
     buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, format="PNG", compress_level=9)
+    Image.fromarray(arr).save(buf, format="PNG", compress_level=6)  # the runtime's PNG setting (zlib level 6)
     return buf.getvalue()
 
 
