@@ -220,7 +220,7 @@ async function main(): Promise<void> {
   const batch = Array.from({ length: 8 }, (_, i) => generation(100 + i));
   const singleTimes: number[] = [];
   const batchTimes: number[] = [];
-  for (let r = 0; r < Math.max(1, Math.floor(repeats / 2)); r += 1) {
+  for (let r = 0; r < Math.max(3, repeats); r += 1) {
     singleTimes.push(await timeAsync(async () => {
       for (const req of batch) await model.run(req);
     }));
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
   const chunked = await loadWith(bundle, ortThreads, 4);
   await chunked.run(generation(0));
   const chunkedTimes: number[] = [];
-  for (let r = 0; r < Math.max(1, Math.floor(repeats / 2)); r += 1) chunkedTimes.push(await timeAsync(() => chunked.runBatch(batch)));
+  for (let r = 0; r < Math.max(3, repeats); r += 1) chunkedTimes.push(await timeAsync(() => chunked.runBatch(batch)));
   await chunked.close();
   const chunkedRatio = median(singleTimes) / median(chunkedTimes);
   log(`8 generation jobs, one batch, decoder 4 rows per call: ${round(median(chunkedTimes) * 1000)} ms`);
