@@ -2,6 +2,8 @@
 // - ReceiveMessage long polls return as soon as a message is there (local-aws-sqs waits for a full batch):
 //   a waiting poll looks again when a send or a visibility change goes through the front, else every 50 ms
 //   (for delays and visibility timeouts running out, which nothing announces);
+// - a receive asks local-aws-sqs for no more messages than are ready, and makes no call when none are (it holds
+//   every receive ~40 ms unless it can fill MaxNumberOfMessages, so a batch receive or an empty poll cost 40 ms);
 // - a batch never holds one message twice (it can with visibility 0);
 // - ApproximateNumberOfMessages excludes in-flight messages (local-aws-sqs counts them);
 // - MessageSystemAttributeNames (the SDK's current name) works (local-aws-sqs knows only AttributeNames);
@@ -156,11 +158,20 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
     const wantsMessageAttributes = strings(input.MessageAttributeNames).length > 0;
     const queueUrl = typeof input.QueueUrl === 'string' ? input.QueueUrl : '';
     const queue = queueNameOf(queueUrl);
-    // Everything is asked for, because a message moved to the DLQ must keep its attributes.
-    const request = JSON.stringify({ ...input, WaitTimeSeconds: 0, MessageSystemAttributeNames: undefined, AttributeNames: ['All'], MessageAttributeNames: ['All'] });
+    const max = typeof input.MaxNumberOfMessages === 'number' ? Math.max(1, Math.min(10, input.MaxNumberOfMessages)) : 1;
     const deadline = Date.now() + wait * 1000;
     for (;;) {
       const seen = wakeups.count;
+      // local-aws-sqs holds every receive ~40 ms unless it can fill MaxNumberOfMessages, so the front asks for no
+      // more than are ready, and makes no call at all when none are (an empty short poll answers at once, as in AWS).
+      const ready = await readyCount(queueUrl);
+      if (ready === 0) {
+        if (Date.now() + POLL_MS >= deadline || gone()) return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: '{}' };
+        await wakeups.wait(POLL_MS, seen);
+        continue;
+      }
+      // Everything is asked for, because a message moved to the DLQ must keep its attributes.
+      const request = JSON.stringify({ ...input, MaxNumberOfMessages: Math.min(max, ready), WaitTimeSeconds: 0, MessageSystemAttributeNames: undefined, AttributeNames: ['All'], MessageAttributeNames: ['All'] });
       const reply = await forward(req, request);
       // An empty 200 body is local-aws-sqs's way of saying "no messages".
       const parsed = reply.status !== 200 ? null : reply.body.trim() === '' ? {} : parseJson(reply.body);
@@ -191,6 +202,15 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
       }
       await wakeups.wait(POLL_MS, seen);
     }
+  }
+
+  /** Messages a receive could take now: local-aws-sqs's count (delayed ones are not in it, in-flight ones are)
+   * less the in-flight ones. */
+  async function readyCount(queueUrl: string): Promise<number> {
+    const out = await call('GetQueueAttributes', { QueueUrl: queueUrl, AttributeNames: ['All'] });
+    const a = isRecord(out.Attributes) ? out.Attributes : {};
+    const count = (name: string): number => Number(a[name] ?? 0) || 0;
+    return Math.max(0, count('ApproximateNumberOfMessages') - count('ApproximateNumberOfMessagesNotVisible'));
   }
 
   async function queueAttributes(req: IncomingMessage, input: Record<string, unknown>): Promise<Reply> {

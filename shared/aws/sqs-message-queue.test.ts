@@ -99,6 +99,16 @@ describe('visibility and delay', () => {
     expect(await dlq.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
+  it('hands out a ready message beside a delayed one, and a batch of what is ready', async () => {
+    const { queue } = await freshQueue();
+    await queue.send(message(8), { delaySeconds: 30 });
+    await queue.send(message(9));
+    await queue.send(message(10));
+    const got = await queue.receive({ maxMessages: 10, waitSeconds: 5, visibilitySeconds: 30 });
+    expect(got.map((m) => m.body).sort((a, b) => a.job_id.localeCompare(b.job_id))).toEqual([message(10), message(9)]);
+    expect(await queue.depth()).toEqual({ visible: 0, inFlight: 2, delayed: 1 });
+  });
+
   it('holds a delayed message back until its delay has passed', async () => {
     const { queue } = await freshQueue();
     const sent = Date.now();
