@@ -50,6 +50,13 @@ async function main(): Promise<void> {
   });
   // A signal during start-up: drain the worker as soon as it exists.
   if (stopping) drain(worker);
+  // A dead model thread: health already says failed; drain and exit 1 so the orchestrator replaces the task.
+  const started = worker;
+  void started.modelDied.then(async () => {
+    stopping = true;
+    await started.drain().catch(() => undefined);
+    process.exit(1);
+  });
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedModel, ModelProgress, ModelRequest } from '../model/types.js';
 import { bundleDir, sharedModel } from '../../test/reliability/support.js';
 import { classifyFailure } from './failures.js';
-import { loadModelInThread } from './model-thread.js';
+import type { Worker } from 'node:worker_threads';
+import { loadModelInThread, modelDeath } from './model-thread.js';
 
 const dir = bundleDir();
 let threaded: LoadedModel | null = null;
@@ -65,5 +66,22 @@ describe.skipIf(dir === null)('model thread', () => {
     const own = await loadModelInThread(dir ?? '', { executionProviders: ['cpu'], intraOpThreads: 1 });
     await own.close();
     await expect(own.runBatch([request(8)])).rejects.toThrow('the model has been closed');
+  });
+
+  it('reports a thread that dies (and only that): modelDeath settles, runs fail; a close is no death', { timeout: 60_000 }, async () => {
+    let thread: Worker | null = null;
+    const doomed = await loadModelInThread(dir ?? '', { executionProviders: ['cpu'], intraOpThreads: 1 }, { onThread: (t) => (thread = t) });
+    const death = modelDeath(doomed);
+    expect(death).not.toBeNull();
+    await (thread as Worker | null)?.terminate();
+    const cause = await death;
+    expect(cause?.message).toBe('the model thread exited (code 1)');
+    await expect(doomed.runBatch([request(8)])).rejects.toThrow('the model thread exited (code 1)');
+
+    const closed = await loadModelInThread(dir ?? '', { executionProviders: ['cpu'], intraOpThreads: 1 });
+    const closedDeath = modelDeath(closed);
+    await closed.close();
+    const settled = await Promise.race([closedDeath?.then(() => 'died'), new Promise((resolve) => setTimeout(() => resolve('pending'), 300))]);
+    expect(settled).toBe('pending');
   });
 });

@@ -12,16 +12,35 @@ interface Run {
   reject: (error: unknown) => void;
 }
 
-export async function loadModelInThread(bundleDir: string, options: LoadModelOptions): Promise<LoadedModel> {
+const deaths = new WeakMap<LoadedModel, Promise<Error>>();
+
+/** For a model from loadModelInThread: settles with the error if its thread dies (crash, exit) before close(). */
+export function modelDeath(model: LoadedModel): Promise<Error> | null {
+  return deaths.get(model) ?? null;
+}
+
+/** Test seam: hands over the thread (tests end it to stand for a crash no real bundle produces on demand). */
+export interface ModelThreadHooks {
+  onThread?: (thread: Worker) => void;
+}
+
+export async function loadModelInThread(bundleDir: string, options: LoadModelOptions, hooks: ModelThreadHooks = {}): Promise<LoadedModel> {
   const data: ThreadData = { bundleDir, options };
   const thread = new Worker(new URL('./model-thread-boot.mjs', import.meta.url), { workerData: data });
+  hooks.onThread?.(thread);
   const runs = new Map<number, Run>();
   let nextId = 0;
   let failure: Error | null = null;
   let closing: Promise<void> | null = null;
   const send = (message: ToThread): void => thread.postMessage(message);
 
+  let closeRequested = false;
+  let markDead: (error: Error) => void = () => undefined;
+  const died = new Promise<Error>((resolve) => {
+    markDead = resolve;
+  });
   const failAll = (error: Error): void => {
+    if (failure === null && !closeRequested) markDead(error);
     failure ??= error;
     for (const run of runs.values()) run.reject(error);
     runs.clear();
@@ -97,7 +116,7 @@ export async function loadModelInThread(bundleDir: string, options: LoadModelOpt
     });
   };
 
-  return {
+  const model: LoadedModel = {
     name: identity.name,
     version: identity.version,
     runBatch,
@@ -107,6 +126,7 @@ export async function loadModelInThread(bundleDir: string, options: LoadModelOpt
       return result;
     },
     close() {
+      closeRequested = true;
       closing ??= (async () => {
         const alive = failure === null;
         failAll(new Error('the model has been closed'));
@@ -118,4 +138,6 @@ export async function loadModelInThread(bundleDir: string, options: LoadModelOpt
       return closing;
     },
   };
+  deaths.set(model, died);
+  return model;
 }

@@ -16,6 +16,7 @@ import type { WorkerConfig } from './config.js';
 import { createDlqConsumer } from './dlq-consumer.js';
 import { fetchBundle, parseBundleUri } from './fetch-bundle.js';
 import { createHealth, startHealthServer, type Health } from './health.js';
+import { modelDeath } from './model-thread.js';
 import { createImageFetcher } from './image-fetcher.js';
 import type { JobEventSink } from './job-events.js';
 import { parseJobMessage } from './job-message.js';
@@ -43,6 +44,8 @@ export interface RunningWorker {
   modelId: string;
   /** Resolves when the loop has stopped (after a drain). */
   done: Promise<void>;
+  /** Settles (with the cause) if the model's thread dies; never for a model on the calling thread. */
+  modelDied: Promise<Error>;
   /** Stop polling, finish or release in-flight jobs within the grace period, close everything. */
   drain(): Promise<void>;
 }
@@ -136,6 +139,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       : null;
 
   const done = Promise.all([loop.run(), dlq?.run()]).then(() => undefined);
+  // A model thread that dies leaves a worker that can only fail jobs: report it, stop taking jobs (the ones in
+  // hand fail as transient and are redelivered to other workers), and let the entry exit non-zero.
+  const modelDied = modelDeath(model)?.then((error) => {
+    log('model_died', { error: error.message });
+    health.set('failed', `the model thread died: ${error.message}`);
+    void Promise.all([loop.drain(), dlq?.stop()]);
+    return error;
+  });
   log('worker_ready', { model: modelId, healthPort: server.port, batchSize: settings.batchSize, batchWindowMs: settings.batchWindowMs, taskProtection: settings.taskProtection.agentUri !== null });
 
   let draining: Promise<void> | null = null;
@@ -144,6 +155,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     healthPort: server.port,
     modelId,
     done,
+    modelDied: modelDied ?? new Promise<Error>(() => undefined),
     drain() {
       draining ??= (async () => {
         await Promise.all([loop.drain(), dlq?.stop()]);
