@@ -4,7 +4,8 @@
 // process's event loop, and autocannon (closed loop, for the maxima) in a worker thread, so neither the load
 // generator nor the emulators take turns on the API's thread. The fixed-rate run is open loop, from a child
 // process (bench-api-rate.ts), latency counted from each request's due time. Prints figures; the last line is one JSON object: jobs_rps, bare_rps,
-// ratio (jobs_rps / bare_rps), p99_ms (POST /v1/jobs at a fixed 200 req/s), CPU per request of the API
+// ratio (jobs_rps / bare_rps), p99_ms (POST /v1/jobs at a fixed 200 req/s: the worse of a run before and one after
+// the closed-loop floods), CPU per request of the API
 // process and of the AWS child, and the settings used. BENCH_SECONDS (default 10) and BENCH_CONNECTIONS
 // (default 10) tune it.
 import { serve } from '@hono/node-server';
@@ -123,20 +124,24 @@ async function main(): Promise<void> {
     await load(`${api.url}/v1/jobs`, aws, { seconds: 2, connections: CONNECTIONS });
     await load(bare.url, aws, { seconds: 2, connections: CONNECTIONS });
 
-    const jobs = await load(`${api.url}/v1/jobs`, aws, { seconds: SECONDS, connections: CONNECTIONS });
-    const bareRun = await load(bare.url, aws, { seconds: SECONDS, connections: CONNECTIONS });
-    const apiOnly = await load(`${overhead.url}/v1/jobs`, aws, { seconds: SECONDS, connections: CONNECTIONS });
-    // Open loop at a fixed rate, from a child process (bench-api-rate.ts): one request every 5 ms.
+    // Open loop at a fixed rate, from a child process (bench-api-rate.ts): one request every 5 ms. Run twice, on a
+    // lightly used platform (before the closed-loop floods) and after the floods have pushed ~10k jobs into the
+    // emulators; p99_ms is the worse of the two (the tail varies run to run on a shared VM).
     const fixedApi0 = cpuMs();
     const fixedAws0 = await aws.cpuMs();
     const fixed = await runRateChild({ url: `${api.url}/v1/jobs`, rate: FIXED_RATE, seconds: SECONDS, body: BODY, authorization: `Bearer ${KEY}` });
     const fixedAws1 = await aws.cpuMs();
-    // Control: the bare route under the same open-loop load. Its tail is what the host alone adds.
-    const bareFixed = await runRateChild({ url: bare.url, rate: FIXED_RATE, seconds: SECONDS, body: BODY, authorization: `Bearer ${KEY}` });
     const fixedCpu = {
       api: (cpuMs() - fixedApi0) / Math.max(1, fixed.requests),
       aws: fixedAws0 === null || fixedAws1 === null ? null : (fixedAws1 - fixedAws0) / Math.max(1, fixed.requests),
     };
+    // Control: the bare route under the same open-loop load. Its tail is what the host alone adds.
+    const bareFixed = await runRateChild({ url: bare.url, rate: FIXED_RATE, seconds: SECONDS, body: BODY, authorization: `Bearer ${KEY}` });
+
+    const jobs = await load(`${api.url}/v1/jobs`, aws, { seconds: SECONDS, connections: CONNECTIONS });
+    const bareRun = await load(bare.url, aws, { seconds: SECONDS, connections: CONNECTIONS });
+    const apiOnly = await load(`${overhead.url}/v1/jobs`, aws, { seconds: SECONDS, connections: CONNECTIONS });
+    const afterFlood = await runRateChild({ url: `${api.url}/v1/jobs`, rate: FIXED_RATE, seconds: SECONDS, body: BODY, authorization: `Bearer ${KEY}` });
     const loadAfter = load1();
 
     const cpu = (run: Run): string => `CPU/request: API ${run.apiCpuMs.toFixed(2)} ms, AWS child ${run.awsCpuMs?.toFixed(2) ?? '?'} ms`;
@@ -149,15 +154,18 @@ async function main(): Promise<void> {
         `CPU/request: API ${fixedCpu.api.toFixed(2)} ms, AWS child ${fixedCpu.aws?.toFixed(2) ?? '?'} ms`,
     );
     console.log(`bare Hono at ${FIXED_RATE} req/s (open loop, control): p50 ${bareFixed.p50_ms} ms, p99 ${bareFixed.p99_ms} ms, max ${bareFixed.max_ms} ms`);
+    console.log(`POST /v1/jobs at ${FIXED_RATE} req/s again, after the floods: p50 ${afterFlood.p50_ms} ms, p99 ${afterFlood.p99_ms} ms, max ${afterFlood.max_ms} ms`);
     console.log(`load average (1 min) before ${loadBefore}, after ${loadAfter}`);
     const summary = {
       jobs_rps: Math.round(jobs.rps),
       bare_rps: Math.round(bareRun.rps),
       ratio: round(jobs.rps / bareRun.rps, 3),
-      p99_ms: fixed.p99_ms,
+      p99_ms: Math.max(fixed.p99_ms, afterFlood.p99_ms),
+      p99_ms_before_flood: fixed.p99_ms,
       p50_ms_at_200: fixed.p50_ms,
       max_ms_at_200: fixed.max_ms,
       bare_p99_ms_at_200: bareFixed.p99_ms,
+      p99_ms_after_flood: afterFlood.p99_ms,
       served_rps_at_200: fixed.served_rps,
       api_cpu_ms_per_job_at_200: round(fixedCpu.api),
       aws_cpu_ms_per_job_at_200: fixedCpu.aws === null ? null : round(fixedCpu.aws),
@@ -166,8 +174,8 @@ async function main(): Promise<void> {
       api_cpu_ms_per_job: round(jobs.apiCpuMs),
       aws_cpu_ms_per_job: jobs.awsCpuMs === null ? null : round(jobs.awsCpuMs),
       bare_cpu_ms_per_request: round(bareRun.apiCpuMs, 3),
-      jobs_non2xx: jobs.non2xx + fixed.non2xx,
-      jobs_errors: jobs.errors + fixed.errors,
+      jobs_non2xx: jobs.non2xx + fixed.non2xx + afterFlood.non2xx,
+      jobs_errors: jobs.errors + fixed.errors + afterFlood.errors,
       load_avg_before: loadBefore,
       load_avg_after: loadAfter,
       seconds: SECONDS,
