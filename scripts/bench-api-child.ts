@@ -4,6 +4,15 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
+/** The API key and job body every bench:api run submits. */
+export const BENCH_KEY = 'sk_bench_0123456789abcdef';
+export const BENCH_BODY = JSON.stringify({
+  model: 'nexus-mini',
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'Generate an image of a red circle on a blue background.' }] }],
+  params: { seed: 7, steps: 20 },
+  metadata: { bench: 'api' },
+});
+
 export interface AwsChild {
   /** The env lines that point loadConfig() at the child's servers. */
   env: Record<string, string>;

@@ -9,20 +9,13 @@ import { startApiServer } from '../functions/api/serve.js';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../shared/aws/clients.js';
 import { createNodeTransport, nodeSigV4Crypto } from '../shared/aws/aws-json-node.js';
 import { loadConfig } from '../shared/config.js';
-import { runRateChild, startAwsChild } from './bench-api-child.js';
+import { BENCH_BODY as BODY, BENCH_KEY as KEY, runRateChild, startAwsChild } from './bench-api-child.js';
 
 const RATE = Number(process.env.PROFILE_RATE ?? 200);
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 10);
 const NODE_TRANSPORT = (process.env.PROFILE_TRANSPORT ?? 'node') === 'node';
 /** memory: the row put and the send answered in memory (the floor: the API's own work at this rate). */
 const STORES = process.env.PROFILE_STORES ?? 'aws';
-const KEY = 'sk_bench_0123456789abcdef';
-const BODY = JSON.stringify({
-  model: 'nexus-mini',
-  messages: [{ role: 'user', content: [{ type: 'text', text: 'Generate an image of a red circle on a blue background.' }] }],
-  params: { seed: 7, steps: 20 },
-  metadata: { bench: 'api' },
-});
 
 const quantiles = (values: number[]): string => {
   const sorted = [...values].sort((a, b) => a - b);

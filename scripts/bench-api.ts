@@ -19,18 +19,11 @@ import { startApiServer } from '../functions/api/serve.js';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../shared/aws/clients.js';
 import { createNodeTransport, nodeSigV4Crypto } from '../shared/aws/aws-json-node.js';
 import { loadConfig } from '../shared/config.js';
-import { runRateChild, startAwsChild, type AwsChild } from './bench-api-child.js';
+import { BENCH_BODY as BODY, BENCH_KEY as KEY, runRateChild, startAwsChild, type AwsChild } from './bench-api-child.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const FIXED_RATE = 200;
-const KEY = 'sk_bench_0123456789abcdef';
-const BODY = JSON.stringify({
-  model: 'nexus-mini',
-  messages: [{ role: 'user', content: [{ type: 'text', text: 'Generate an image of a red circle on a blue background.' }] }],
-  params: { seed: 7, steps: 20 },
-  metadata: { bench: 'api' },
-});
 
 interface Run {
   rps: number;
