@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { createApp, type ApiDeps } from '../../functions/api/app.js';
 import { seedApiKey } from '../../functions/api/auth-keys.js';
 import { staticCatalog, type ApiSettings } from '../../functions/api/deps.js';
+import type { JobRecord } from '../../shared/job.js';
 import { startLocalStack, type LocalStack } from '../support/local-stack.js';
 
 export const PEPPER = 'test-pepper';
@@ -19,6 +20,10 @@ export interface ApiHarness {
   call(method: string, path: string, options?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<Response>;
   /** Another app over the same stack with different deps (fault injection, other settings). */
   appWith(overrides: Partial<ApiDeps>): ReturnType<typeof createApp>;
+  /** POST /v1/jobs as tenant `acme`; the new job's id (throws unless 202). */
+  submit(body: unknown): Promise<string>;
+  /** Tenant `acme`'s stored row of a job (throws when it is missing). */
+  row(id: string): Promise<JobRecord>;
   stop(): Promise<void>;
 }
 
@@ -37,22 +42,36 @@ export async function startApiHarness(settings: Partial<ApiSettings> = {}): Prom
   };
   const appWith = (overrides: Partial<ApiDeps>) => createApp({ ...baseDeps, ...overrides });
   const app = appWith({});
+  const call: ApiHarness['call'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    const auth = options.key === undefined ? key : options.key;
+    if (auth !== null) headers.authorization = `Bearer ${auth}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    return app.request(path, { method, headers, body });
+  };
   return {
     stack,
     app,
     key,
     otherKey,
     appWith,
-    async call(method, path, options = {}) {
-      const headers: Record<string, string> = { ...options.headers };
-      const auth = options.key === undefined ? key : options.key;
-      if (auth !== null) headers.authorization = `Bearer ${auth}`;
-      let body: string | undefined;
-      if (options.body !== undefined) {
-        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-        headers['content-type'] ??= 'application/json';
+    call,
+    async submit(body) {
+      const res = await call('POST', '/v1/jobs', { body });
+      const job: unknown = await res.json().catch(() => null);
+      if (res.status !== 202 || typeof job !== 'object' || job === null || !('id' in job) || typeof job.id !== 'string') {
+        throw new Error(`POST /v1/jobs answered ${res.status}: ${JSON.stringify(job)}`);
       }
-      return app.request(path, { method, headers, body });
+      return job.id;
+    },
+    async row(id) {
+      const job = await stack.table.getJob('acme', id);
+      if (job === null) throw new Error(`job ${id} missing`);
+      return job;
     },
     stop: () => stack.stop(),
   };

@@ -55,14 +55,7 @@ function receiver(into: Received[]): Parameters<typeof createServer>[1] {
   };
 }
 
-async function submit(body: unknown): Promise<string> {
-  const res = await h.call('POST', '/v1/jobs', { body });
-  const job: unknown = await res.json();
-  if (res.status !== 202 || typeof job !== 'object' || job === null || !('id' in job) || typeof job.id !== 'string') {
-    throw new Error(`submit: ${res.status} ${JSON.stringify(job)}`);
-  }
-  return job.id;
-}
+const submit = (body: unknown): Promise<string> => h.submit(body);
 
 const finalRow = (id: string, timeoutMs: number): Promise<JobRecord> =>
   waitFor(async () => {

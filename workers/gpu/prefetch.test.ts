@@ -18,19 +18,9 @@ afterAll(async () => {
   await h.stop();
 });
 
-async function submit(body: unknown): Promise<string> {
-  const res = await h.call('POST', '/v1/jobs', { body });
-  if (res.status !== 202) throw new Error(`POST /v1/jobs answered ${res.status}: ${await res.text()}`);
-  const job: unknown = await res.json();
-  if (typeof job !== 'object' || job === null || !('id' in job) || typeof job.id !== 'string') throw new Error('no job id');
-  return job.id;
-}
+const submit = (body: unknown): Promise<string> => h.submit(body);
 
-const row = async (id: string): Promise<JobRecord> => {
-  const job = await h.stack.table.getJob('acme', id);
-  if (job === null) throw new Error(`job ${id} missing`);
-  return job;
-};
+const row = (id: string): Promise<JobRecord> => h.row(id);
 
 describe.skipIf(dir === null)('worker prefetch (in-process, real model)', () => {
   it('claims the next job while one runs, starts it only on its run, and a drain gives it back', { timeout: 120_000 }, async () => {

@@ -23,19 +23,9 @@ afterAll(async () => {
   await h.stop();
 });
 
-async function submit(body: unknown): Promise<string> {
-  const res = await h.call('POST', '/v1/jobs', { body });
-  if (res.status !== 202) throw new Error(`POST /v1/jobs answered ${res.status}: ${await res.text()}`);
-  const job: unknown = await res.json();
-  if (typeof job !== 'object' || job === null || !('id' in job) || typeof job.id !== 'string') throw new Error('no job id');
-  return job.id;
-}
+const submit = (body: unknown): Promise<string> => h.submit(body);
 
-const row = async (id: string): Promise<JobRecord> => {
-  const job = await h.stack.table.getJob('acme', id);
-  if (job === null) throw new Error(`job ${id} missing`);
-  return job;
-};
+const row = (id: string): Promise<JobRecord> => h.row(id);
 const finalRow = (id: string, timeoutMs = 60_000): Promise<JobRecord> =>
   waitFor(async () => {
     const job = await row(id);
