@@ -62,7 +62,14 @@ export interface InProcessWorkerOptions {
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Observes each runBatch call's size (the real model still runs). */
   onRunBatch?: (size: number) => void;
+  /** Holds each diffusion step this long (the real model still runs): a slower accelerator, so that a test can
+   * act while a job runs however fast this machine's model is. */
+  stepDelayMs?: number;
 }
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks the calling thread, as a slow model step would. */
+const holdStep = (ms: number): void => void Atomics.wait(pause, 0, 0, ms);
 
 export async function startInProcessWorker(stack: LocalStack, dir: string, options: InProcessWorkerOptions = {}): Promise<RunningWorker> {
   const model = await sharedModel(dir);
@@ -72,7 +79,15 @@ export async function startInProcessWorker(stack: LocalStack, dir: string, optio
     run: (request, runOptions) => model.run(request, runOptions),
     runBatch: (requests, runOptions) => {
       options.onRunBatch?.(requests.length);
-      return model.runBatch(requests, runOptions);
+      const delay = options.stepDelayMs ?? 0;
+      if (delay <= 0) return model.runBatch(requests, runOptions);
+      return model.runBatch(requests, {
+        ...runOptions,
+        onProgress: (progress) => {
+          if (progress.stage === 'diffusion') holdStep(delay);
+          runOptions?.onProgress?.(progress);
+        },
+      });
     },
     close: async () => undefined,
   };

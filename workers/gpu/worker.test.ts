@@ -93,10 +93,11 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
   });
 
   it('takes over a job left running by a crashed run (later delivery attempt), with one terminal event', async () => {
-    const id = await submit(quickJob(9, { metadata: { case: 'takeover' } }));
-    // What a crashed worker leaves: the row claimed with attempt 1. The message reappears with receiveCount 2.
+    // No worker while the job is submitted (a fast model would finish it before a drain).
     await worker?.drain();
     worker = null;
+    const id = await submit(quickJob(9, { metadata: { case: 'takeover' } }));
+    // What a crashed worker leaves: the row claimed with attempt 1. The message reappears with receiveCount 2.
     const crashed = await h.stack.table.claimRun('acme', id, 1, { startedAt: new Date().toISOString() });
     expect(crashed?.status).toBe('running');
     const delivery = await waitFor(
@@ -202,6 +203,9 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
   });
 
   it('cancels a running job between steps when the API asks: canceled, no output, job.canceled', { timeout: 120_000 }, async () => {
+    // 100 steps held 20 ms each: the run lasts ~2 s however fast the model is here.
+    await worker?.drain();
+    worker = await startInProcessWorker(h.stack, dir ?? '', { stepDelayMs: 20 });
     await collectEvents(eventsQueue(h.stack));
     const id = await submit(quickJob(30, { params: { seed: 30, steps: 100, max_tokens: 8 } }));
     await waitFor(async () => ((await row(id)).status === 'running' ? true : undefined), 30_000, 'the job to run');
