@@ -20,7 +20,7 @@ from ar_batches import build_arrays, to_device  # noqa: E402
 from checkpoint import RunState  # noqa: E402
 from data import load_any, special_ids  # noqa: E402
 from train_ar import continue_prefill_on_edits, predict_prefilled, train_transformers  # noqa: E402
-from train_decoders import (continue_decoder, edit_records, edit_sampler, gen_records, gen_sampler, gen_targets,  # noqa: E402
+from train_decoders import (continue_decoder, edit_records, edit_sampler, gen_records, gen_sampler, image_of,  # noqa: E402
                             train_edit_decoder, train_gen_decoder)
 from train_encoder import embed_images, pretrain_encoder  # noqa: E402
 
@@ -127,8 +127,9 @@ def run(args):
     table3 = table.reshape(len(images), 16, -1)
     edit_dec = train_edit_decoder(cfg, state, images, records, table3, predicted, gen_dec, device)
     if float(cfg.get("cont_gen_seconds", 0)) > 0:
-        gen_pred = predict_prefilled(ar["prefill"], arrays, torch.from_numpy(gen_records(records)).to(device), table, device)
-        targets = gen_targets(records, device)
+        gidx = gen_records(records)
+        gen_pred = predict_prefilled(ar["prefill"], arrays, torch.from_numpy(gidx).to(device), table, device)
+        targets = image_of(records, gidx, -1, device)
         continue_decoder(cfg, state, "gen", gen_dec, lambda d: gen_sampler(cfg, images, table3, d, device, cfg["seed"] + 10, gen_pred, targets), device, cfg["seed"] + 11)
     continue_decoder(cfg, state, "edit", edit_dec, lambda d: edit_sampler(cfg, images, records, table3, predicted, d, device, cfg["seed"] + 12), device, cfg["seed"] + 13)
     state.finish("total", {"seconds": round(time.time() - t0, 1)})

@@ -81,8 +81,7 @@ def gen_sampler(cfg, images, table, dec, device, seed, predicted=None, targets=N
 def edit_sampler(cfg, images, records, table, predicted, dec, device, seed):
     """Batches of (target pixels, predicted target tokens, source tokens) over the edit records."""
     eidx = edit_records(records)
-    src = torch.from_numpy(np.array([records[i]["image_ids"][0] for i in eidx])).to(device)
-    tgt = torch.from_numpy(np.array([records[i]["image_ids"][-1] for i in eidx])).to(device)
+    src, tgt = image_of(records, eidx, 0, device), image_of(records, eidx, -1, device)
     pixels = torch.from_numpy(images).to(device)
     gen = torch.Generator().manual_seed(seed)
 
@@ -115,8 +114,9 @@ def gen_records(records):
     return np.array([i for i, r in enumerate(records) if r["task"] == "generation" and len(r["image_ids"]) >= 1], np.int64)
 
 
-def gen_targets(records, device):
-    return torch.from_numpy(np.array([records[i]["image_ids"][-1] for i in gen_records(records)], np.int64)).to(device)
+def image_of(records, idx, k, device):
+    """The k-th image id (global index) of each record in idx, as a tensor on the device (k = -1: the output)."""
+    return torch.from_numpy(np.array([records[i]["image_ids"][k] for i in idx], np.int64)).to(device)
 
 
 def train_edit_decoder(cfg, state, images, records, table, predicted, gen_dec, device):
