@@ -23,6 +23,14 @@ pack() {
 }
 trap pack EXIT
 
+# INIT_RUN: start from a finished run folder (copied to $WORK/run); RESET_STAGES: its stages to run again
+if [ -n "${INIT_RUN:-}" ]; then
+  mkdir -p "$WORK/run" && cp -r "$INIT_RUN"/. "$WORK/run/"
+  "$PY" -c 'import json, sys
+p = sys.argv[1]; s = json.load(open(p))
+for k in sys.argv[2:]: s["stages"].pop(k, None)
+json.dump(s, open(p, "w"), indent=1)' "$WORK/run/state.json" ${RESET_STAGES:-}
+fi
 { nvidia-smi -L; "$PY" -c "import torch; print(torch.__version__, torch.cuda.is_available())"; } 2>&1 | tee "$WORK/env.txt"
 start=$(date +%s)
 # TRAIN_LIMIT_S: a hard stop inside the device call's own limit, so that the EXIT trap still packs what finished

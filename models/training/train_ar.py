@@ -17,7 +17,9 @@ def make_transformer(cfg, vocab_size):
     return ARTransformer(vocab_size, cfg["dim"], cfg["layers"], cfg["heads"], cfg["max_positions"], cfg["dim"])
 
 
-def ar_losses(model, batch, table, teacher_forcing, device):
+def ar_losses(model, batch, table, teacher_forcing, device, tok_weight=None):
+    """tok_weight (optional, one weight per row of the flat image-token table): weights each predicted
+    embedding's MSE and cosine terms by its target row's weight."""
     attn, pos = masks(batch)
     with autocast(device):
         x = assemble(model, batch, table, teacher_forcing)
@@ -26,8 +28,13 @@ def ar_losses(model, batch, table, teacher_forcing, device):
     m = batch["img_tgt"] >= 0
     p = pred.float()[m]
     g = table[batch["img_tgt"][m]]
-    mse = F.mse_loss(p, g)
-    cos = F.cosine_similarity(p, g, dim=-1).mean()
+    if tok_weight is None:
+        mse = F.mse_loss(p, g)
+        cos = F.cosine_similarity(p, g, dim=-1).mean()
+    else:
+        w = tok_weight[batch["img_tgt"][m]]
+        mse = (w * (p - g).pow(2).mean(-1)).sum() / w.sum()
+        cos = (w * F.cosine_similarity(p, g, dim=-1)).sum() / w.sum()
     return ce + 0.5 * mse + 0.5 * (1 - cos), ce, mse, cos
 
 
@@ -99,11 +106,30 @@ def predict_prefilled(model, arrays, idx, table, device, batch=256):
     return torch.cat(outs)
 
 
+def edit_token_weights(records, table, alpha, n_tok=16):
+    """One weight per row of the flat image-token table: 1, except the tokens of edit targets, which get
+    1 + alpha * d_k / mean(d), d_k = distance between target token k and the source's token k. The tokens
+    that the instruction changes weigh most, the untouched ones stay near 1."""
+    w = torch.ones(table.shape[0], device=table.device)
+    pairs = np.array([(r["image_ids"][0], r["image_ids"][-1]) for r in records
+                      if r["task"] == "editing" and len(r["image_ids"]) >= 2], np.int64).reshape(-1, 2)
+    if alpha <= 0 or len(pairs) == 0:
+        return w
+    k = torch.arange(n_tok, device=table.device)
+    src = torch.from_numpy(pairs[:, 0]).to(table.device)[:, None] * n_tok + k
+    tgt = torch.from_numpy(pairs[:, 1]).to(table.device)[:, None] * n_tok + k
+    d = (table[tgt].float() - table[src].float()).norm(dim=-1)
+    w[tgt.reshape(-1)] = (1 + alpha * d / d.mean(dim=1, keepdim=True).clamp(min=1e-6)).reshape(-1)
+    return w
+
+
 def continue_prefill_on_edits(cfg, state, records, arrays, table, model, device):
     """Optional stage 2b (cfg ar_cont_seconds > 0): more steps for the prefilled transformer alone, at
     ar_cont_lr_scale x ar_lr, on batches that are half edit records and half the rest (so understanding and
     generation are not forgotten). The edit targets are what limits editing (models/training/README.md). The
-    teacher-forced ablation is left as trained. Overwrites transformer_prefill.npz."""
+    teacher-forced ablation is left as trained. ar_cont_diff_weight = alpha > 0 weights the embedding loss of
+    edit targets by how much each token differs from the source's (edit_token_weights). Overwrites
+    transformer_prefill.npz."""
     seconds = float(cfg.get("ar_cont_seconds", 0))
     if seconds <= 0 or state.done("transformer.edit_cont"):
         return model
@@ -118,10 +144,11 @@ def continue_prefill_on_edits(cfg, state, records, arrays, table, model, device)
     gen = torch.Generator().manual_seed(cfg["seed"] + 20)
     half = cfg["ar_batch"] // 2
     edits_t, rest_t = torch.from_numpy(edits), torch.from_numpy(rest)
+    weights = edit_token_weights(records, table, float(cfg.get("ar_cont_diff_weight", 0)))
     for _ in loop:
         idx = torch.cat([edits_t[torch.randint(0, len(edits), (half,), generator=gen)],
                          rest_t[torch.randint(0, len(rest), (cfg["ar_batch"] - half,), generator=gen)]]).to(device)
-        loss, ce, mse, cos = ar_losses(model, take(arrays, idx), table, False, device)
+        loss, ce, mse, cos = ar_losses(model, take(arrays, idx), table, False, device, weights)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
