@@ -1,6 +1,8 @@
 """Stage 2: the autoregressive transformer, prefilled (the recipe) and teacher-forced (the ablation), trained in
 lockstep on the very same batches from the same initial weights, in three sub-stages: understanding +
 generation, then + editing (everything), then a short low-LR pass over a small balanced clean subset."""
+import os
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -53,7 +55,10 @@ def train_transformers(cfg, state, records, arrays, table, vocab_size, device):
         torch.manual_seed(cfg["seed"] + 2)  # same initial weights for both variants
         models[v] = make_transformer(cfg, vocab_size).to(device)
     if state.done("transformer"):
-        return {v: load_weights(m, state.ckpt(f"transformer_{v}.npz")).to(device).eval() for v, m in models.items()}
+        # a slim copy of a finished run (e.g. carried to the GPU for stage 2b) may leave out the teacher-forced
+        # ablation, which nothing after this stage trains
+        return {v: load_weights(m, state.ckpt(f"transformer_{v}.npz")).to(device).eval() for v, m in models.items()
+                if v == "prefill" or os.path.exists(state.ckpt(f"transformer_{v}.npz"))}
     info = {}
     for name, pool, share, lr_scale in sub_stage_pools(records, cfg, cfg["seed"]):
         key = f"transformer.{name}"
