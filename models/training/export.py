@@ -22,6 +22,8 @@ import layers  # noqa: E402
 from evaluate import load_models  # noqa: E402
 
 OPSET = 17
+# the bundle's semver: bump the minor version whenever retrained weights change the outputs (same contract)
+BUNDLE_VERSION = "1.1.0"
 TOLERANCE = 1e-4
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -173,7 +175,7 @@ def write_manifest(run, out, cfg, files):
         entries[stage] = {"path": path, "sha256": sha256(os.path.join(out, path)), "inputs": ins, "outputs": outs}
     entries["goldens"] = {"path": "goldens.json", "sha256": sha256(os.path.join(out, "goldens.json"))}
     manifest = {
-        "format": 1, "name": "nexus-mini", "version": "1.0.0",
+        "format": 1, "name": "nexus-mini", "version": BUNDLE_VERSION,
         "image": {"size": 64, "channels": 3, "pixel_range": [-1, 1]},
         "image_tokens": 16, "image_grid": [4, 4], "embed_dim": cfg["dim"], "hidden_size": cfg["dim"],
         "num_layers": cfg["layers"], "num_heads": cfg["heads"], "head_dim": cfg["dim"] // cfg["heads"],
