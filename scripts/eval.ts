@@ -1,7 +1,8 @@
 // `npm run eval`: ShapesEval through the serving runtime. Tasks come from the world generator on held-out
 // seeds (never the training or validation seeds), input images are rendered by the world, outputs are judged
-// by the world's pixel scorer, answers by exact match. Last line: one JSON object with the fractions.
-//   npm run eval -- [--bundle DIR] [--n 100] [--batch 16] [--steps N] [--guidance G] [--tasks generation,editing]
+// by the world's pixel scorer, answers by exact match. `chain` (scripts/eval-chain.ts) generates an image and
+// then edits the generated picture in the same conversation. Last line: one JSON object with the fractions.
+//   npm run eval -- [--bundle DIR] [--n 100] [--batch 16] [--steps N] [--guidance G] [--tasks generation,editing,chain]
 //                   [--seed 1000003] [--threads 2]
 // --steps/--guidance override the bundle's defaults (to tune them: use another --seed than the reported one).
 import { existsSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createRng, deriveSeed, renderScene, sampleTask, scoreAnswer, scoreEdit, scoreGeneration, type Scene, type Task, type TaskKind } from '../models/world/index.js';
 import { loadModel } from '../workers/model/index.js';
-import type { ModelMessage, ModelRequest, ModelResult } from '../workers/model/types.js';
+import type { ModelMessage, ModelRequest } from '../workers/model/types.js';
+import { evalChain, rgbOf } from './eval-chain.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,7 +21,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '16' },
     steps: { type: 'string' },
     guidance: { type: 'string' },
-    tasks: { type: 'string', default: 'generation,understanding,editing' },
+    tasks: { type: 'string', default: 'generation,understanding,editing,chain' },
     seed: { type: 'string', default: '1000003' },
     threads: { type: 'string' },
   },
@@ -54,13 +56,6 @@ async function promptOf(task: Task): Promise<ModelMessage[]> {
   return out;
 }
 
-async function rgbOf(result: ModelResult): Promise<{ width: number; height: number; rgb: Uint8Array } | null> {
-  const image = result.images[0];
-  if (image === undefined) return null;
-  const { data, info } = await sharp(image.data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, rgb: new Uint8Array(data) };
-}
-
 async function main(): Promise<void> {
   const n = Number(values.n);
   const batchSize = Number(values.batch);
@@ -71,9 +66,10 @@ async function main(): Promise<void> {
     ...(values.threads === undefined ? {} : { intraOpThreads: Number(values.threads) }),
   });
   const all: TaskKind[] = ['generation', 'understanding', 'editing'];
-  const kinds = values.tasks.split(',') as TaskKind[];
-  const unknown = kinds.filter((kind) => !all.includes(kind));
-  if (unknown.length > 0) throw new Error(`--tasks: unknown ${unknown.join(', ')} (known: ${all.join(', ')})`);
+  const asked = values.tasks.split(',');
+  const unknown = asked.filter((kind) => kind !== 'chain' && !all.includes(kind as TaskKind));
+  if (unknown.length > 0) throw new Error(`--tasks: unknown ${unknown.join(', ')} (known: ${[...all, 'chain'].join(', ')})`);
+  const kinds = asked.filter((kind): kind is TaskKind => kind !== 'chain');
   const started = performance.now();
   const summary: Record<string, number> = {};
   const detail: Record<string, Record<string, number>> = {};
@@ -133,10 +129,30 @@ async function main(): Promise<void> {
     summary[kind] = (counts['ok'] ?? 0) / n;
     detail[kind] = Object.fromEntries(Object.entries(counts).map(([key, v]) => [key, v / n]));
   }
+  if (asked.includes('chain')) {
+    const chain = await evalChain(model, {
+      n,
+      batchSize,
+      seed: baseSeed + 10,
+      base: {
+        modalities: ['image'],
+        format: 'png',
+        ...(values.steps === undefined ? {} : { steps: Number(values.steps) }),
+        ...(values.guidance === undefined ? {} : { guidance: Number(values.guidance) }),
+        temperature: 0,
+        topP: 1,
+        maxTokens: 24,
+      },
+      onProgress: (done) => process.stderr.write(`chain: ${done}/${n}\r`),
+    });
+    process.stderr.write('\n');
+    summary['chain'] = chain['ok'] ?? 0;
+    detail['chain'] = chain;
+  }
   await model.close();
   const seconds = (performance.now() - started) / 1000;
   console.log(JSON.stringify({ detail, n_per_task: n, held_out_seed: baseSeed, bundle: `${model.name}@${model.version}`, seconds: Math.round(seconds) }));
-  console.log(JSON.stringify({ generation: summary['generation'], understanding: summary['understanding'], editing: summary['editing'] }));
+  console.log(JSON.stringify({ generation: summary['generation'], understanding: summary['understanding'], editing: summary['editing'], chain: summary['chain'] }));
 }
 
 await main();

@@ -9,6 +9,7 @@ export { sampleEdit, EDIT_OPS, type Edit, type EditOp } from './edits.js';
 export { sampleQuestion, QUESTION_KINDS, type Question, type QuestionKind } from './questions.js';
 export { describeScene } from './language.js';
 export { analyseImage, type Analysis, type DetectedShape } from './analyse.js';
+export { readScene } from './read-scene.js';
 export { scoreGeneration, scoreEdit, scoreAnswer, type GenerationScore, type EditScore } from './score.js';
 export { buildTokenizerJson, specialTokenIds, type SpecialTokenIds, type TokenizerJson } from './build-tokenizer.js';
 export { toRecord, type DatasetRecord } from './dataset.js';
