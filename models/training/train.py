@@ -35,7 +35,7 @@ PRESETS = {
               "dec_heads": 2, "clean_per_task": 20, "enc_batch": 16, "ar_batch": 8, "dec_batch": 8,
               "enc_steps": 6, "ar_steps": 12, "gen_steps": 6, "edit_steps": 6,
               "enc_seconds": 60, "ar_seconds": 60, "gen_seconds": 60, "edit_seconds": 60,
-              "ar_cont_seconds": 2, "ar_cont_diff_weight": 2.0, "cont_edit_seconds": 2},
+              "ar_cont_seconds": 2, "ar_cont_diff_weight": 2.0, "ar_cont_chain_repeat": 2, "cont_edit_seconds": 2},
     # This 2-core machine, ~60 minutes in all.
     "cpu": {**BASE, "enc_steps": 600, "ar_steps": 1500, "gen_steps": 2500, "edit_steps": 800,
             "enc_seconds": 300, "ar_seconds": 1000, "gen_seconds": 1500, "edit_seconds": 500},

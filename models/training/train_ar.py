@@ -134,13 +134,20 @@ def continue_prefill_on_edits(cfg, state, records, arrays, table, model, device)
     generation are not forgotten). The edit targets are what limits editing (models/training/README.md). The
     teacher-forced ablation is left as trained. ar_cont_diff_weight = alpha > 0 weights the embedding loss of
     edit targets by how much each token differs from the source's (edit_token_weights). Overwrites
-    transformer_prefill.npz."""
+    transformer_prefill.npz. ar_cont_chain_repeat = k > 0 adds the multi-turn conversations that end in an edit
+    to the edit half, k times over (they are ~4 % of the data)."""
     seconds = float(cfg.get("ar_cont_seconds", 0))
     if seconds <= 0 or state.done("transformer.edit_cont"):
         return model
     tasks = np.array([r["task"] for r in records])
     edits = np.where(tasks == "editing")[0]
     rest = np.where(tasks != "editing")[0]
+    repeat = int(cfg.get("ar_cont_chain_repeat", 0))
+    if repeat > 0:  # conversations whose last reply edits an earlier picture (generate -> edit, edit -> edit), repeated
+        chains = np.array([i for i, r in enumerate(records) if r["task"] == "multiturn" and r.get("target_scene") is not None
+                           and len(r["image_ids"]) >= 2], np.int64)
+        edits = np.concatenate([edits] + [chains] * repeat)
+        rest = np.setdiff1d(rest, chains)
     lr = cfg["ar_lr"] * float(cfg.get("ar_cont_lr_scale", 0.3))
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
