@@ -22,7 +22,7 @@ describe('resolveStageConfig defaults', () => {
         targetBacklogPerTask: 8,
         rootVolumeGiB: 100,
       },
-      model: { bundleUri: null, name: 'nexus-mini', version: '1.1.0' },
+      model: { bundleUri: null, name: 'nexus-mini', version: '1.2.0' },
       alarmEmail: null,
     });
   });
@@ -105,7 +105,7 @@ describe('resolveStageConfig overrides', () => {
 
 describe('bundle location', () => {
   it('defaults to models/{name}/{version}/ in the app bucket', () => {
-    expect(modelBundleUri(resolveStageConfig('dev').model, 'nexus-dev-databucket')).toBe('s3://nexus-dev-databucket/models/nexus-mini/1.1.0/');
+    expect(modelBundleUri(resolveStageConfig('dev').model, 'nexus-dev-databucket')).toBe('s3://nexus-dev-databucket/models/nexus-mini/1.2.0/');
   });
 
   it('splits an s3 URI into bucket and prefix for IAM', () => {

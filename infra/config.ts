@@ -72,7 +72,7 @@ const DEV: StageDefaults = {
 
 export const PRODUCTION_STAGES: readonly string[] = ['prod', 'production'];
 
-export const DEFAULT_MODEL = { name: 'nexus-mini', version: '1.1.0' } as const;
+export const DEFAULT_MODEL = { name: 'nexus-mini', version: '1.2.0' } as const;
 
 const count = z.coerce.number().int().min(0);
 const positive = z.coerce.number().int().min(1);

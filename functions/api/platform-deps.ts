@@ -10,7 +10,7 @@ import type { JobMessage } from '../../shared/job.js';
 import { createBatchingSend } from './batching-send.js';
 import { staticCatalog, type ApiDeps, type ModelCatalog, type ModelInfo } from './deps.js';
 
-export const DEFAULT_MODELS: readonly ModelInfo[] = [{ name: 'nexus-mini', version: '1.1.0', capabilities: ['understand', 'generate', 'edit'] }];
+export const DEFAULT_MODELS: readonly ModelInfo[] = [{ name: 'nexus-mini', version: '1.2.0', capabilities: ['understand', 'generate', 'edit'] }];
 
 export interface PlatformDepsOptions {
   config: Config;
