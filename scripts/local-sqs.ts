@@ -5,6 +5,7 @@
 // - a receive asks local-aws-sqs for no more messages than are ready, and makes no call when none are (it holds
 //   every receive ~40 ms unless it can fill MaxNumberOfMessages, so a batch receive or an empty poll cost 40 ms);
 // - a batch never holds one message twice (it can with visibility 0);
+// - a long poll whose caller has gone takes no message (else it sits in flight, unseen, until its timeout);
 // - ApproximateNumberOfMessages excludes in-flight messages (local-aws-sqs counts them);
 // - MessageSystemAttributeNames (the SDK's current name) works (local-aws-sqs knows only AttributeNames);
 // - ApproximateReceiveCount and DLQ redrive ignore visibility changes (local-sqs-redrive.ts).
@@ -165,7 +166,9 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
       // local-aws-sqs holds every receive ~40 ms unless it can fill MaxNumberOfMessages, so the front asks for no
       // more than are ready, and makes no call at all when none are (an empty short poll answers at once, as in AWS).
       const ready = await readyCount(queueUrl);
-      if (ready === 0) {
+      // A poll whose caller has gone (a stopped worker, an aborted request) takes nothing: the message would sit
+      // in flight, unseen, until its visibility timeout.
+      if (ready === 0 || gone()) {
         if (Date.now() + POLL_MS >= deadline || gone()) return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: '{}' };
         await wakeups.wait(POLL_MS, seen);
         continue;

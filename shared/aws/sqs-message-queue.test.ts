@@ -51,6 +51,20 @@ describe('send / receive / delete', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it('a long poll whose caller has gone (a stopped worker) takes no message', async () => {
+    const { queue, urls } = await freshQueue();
+    const abort = new AbortController();
+    const poll = stack.clients.sqs
+      .send(new ReceiveMessageCommand({ QueueUrl: urls.queueUrl, WaitTimeSeconds: 10, MaxNumberOfMessages: 1, VisibilityTimeout: 60 }), { abortSignal: abort.signal })
+      .catch((error: unknown) => error);
+    await sleep(200);
+    abort.abort();
+    expect(await poll).toBeInstanceOf(Error);
+    await queue.send(message(4)); // at once: the poll's handler is still waiting in the front
+    await sleep(300);
+    expect(await queue.depth()).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
+  });
+
   it('holds each message once in a batch, even with visibility 0', async () => {
     const { queue } = await freshQueue();
     await queue.send(message(3));

@@ -107,10 +107,14 @@ export function createWorker(options: WorkerOptions): Worker {
     const polling = receive(options.batchSize, options.waitSeconds);
     const first = await Promise.race([polling, drained.then(() => null)]);
     if (first === null) {
-      // The drain does not wait out a long poll; whatever it still brings goes straight back to the queue.
-      void polling.then(
-        (late) => Promise.all(late.map((m) => queue.extendVisibility(m.receiptHandle, 0).catch(() => undefined))),
-        () => undefined,
+      // The loop stops without waiting out a long poll, but whatever it still brings goes straight back to the
+      // queue before the worker closes its clients (tracked: the drain ends after it, at most waitSeconds later),
+      // so no message sits invisible until its visibility timeout.
+      track(
+        polling.then(
+          async (late) => void (await Promise.all(late.map((m) => queue.extendVisibility(m.receiptHandle, 0).catch(() => undefined)))),
+          () => undefined,
+        ),
       );
       return [];
     }
