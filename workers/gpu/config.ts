@@ -86,6 +86,9 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
   if (e.WORKER_HEARTBEAT_MS >= e.WORKER_VISIBILITY_SECONDS * 1000) {
     throw new Error('WORKER_HEARTBEAT_MS must be shorter than WORKER_VISIBILITY_SECONDS, or messages reappear while their jobs run');
   }
+  if (e.WORKER_BATCH_WINDOW_MS * 2 > e.WORKER_VISIBILITY_SECONDS * 1000) {
+    throw new Error('WORKER_BATCH_WINDOW_MS must be at most half of WORKER_VISIBILITY_SECONDS, or messages reappear while a batch gathers');
+  }
   return {
     bundleDir: e.MODEL_BUNDLE_DIR,
     bundleUri: e.MODEL_BUNDLE_URI ?? null,

@@ -118,15 +118,17 @@ export function createWorker(options: WorkerOptions): Worker {
       );
       return [];
     }
-    const batch = [...first];
-    if (batch.length === 0 || options.batchWindowMs <= 0) return batch;
+    if (first.length === 0 || options.batchWindowMs <= 0) return first;
+    // By message id: a message delivered again while the batch gathers (its visibility ran out) is held once,
+    // under its newest receipt handle (the one SQS still honours).
+    const batch = new Map(first.map((m) => [m.messageId, m] as const));
     const deadline = Date.now() + options.batchWindowMs;
-    while (batch.length < options.batchSize && Date.now() < deadline && !draining) {
-      const more = await receive(options.batchSize - batch.length, 0);
-      batch.push(...more);
+    while (batch.size < options.batchSize && Date.now() < deadline && !draining) {
+      const more = await receive(options.batchSize - batch.size, 0);
+      for (const m of more) batch.set(m.messageId, m);
       if (more.length === 0) await sleep(Math.min(5, Math.max(0, deadline - Date.now())));
     }
-    return batch;
+    return [...batch.values()];
   }
 
   async function runGroup(items: RunItem[]): Promise<void> {
