@@ -12,6 +12,8 @@ import { countUsage } from './process-job.js';
 import { createEventEmitter } from '../../shared/events.js';
 
 const dir = bundleDir();
+/** Another job id that differs from `id` in its last character only (never `id` itself). */
+const sibling = (id: string, last: string): string => `${id.slice(0, -1)}${id.endsWith(last) ? (last === '0' ? '1' : '0') : last}`;
 let h: ApiHarness;
 let worker: RunningWorker | null = null;
 
@@ -87,7 +89,7 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     expect(await h.stack.table.getUsage('acme', day, job.model)).toEqual(before);
     // Every job so far in this file succeeded with one image, and each was counted exactly once.
     expect(before).toMatchObject({ jobs: 3, images: 3 });
-    const other = { ...job, id: `${job.id.slice(0, -1)}${job.id.endsWith('Z') ? 'Y' : 'Z'}` }; // another id, never this one
+    const other = { ...job, id: sibling(job.id, 'Z') };
     await countUsage(h.stack.table, other);
     expect(await h.stack.table.getUsage('acme', day, job.model)).toMatchObject({ jobs: 4, images: 4 });
   });
@@ -121,8 +123,8 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     worker = null;
     const job = await row(id);
     // The deadline is the API's (queueDeadlineSeconds); move it into the past the way time would.
-    await h.stack.table.createJob({ ...job, id: `${id.slice(0, -1)}X`, deadline: new Date(Date.now() - 1000).toISOString() });
-    const expiredId = `${id.slice(0, -1)}X`;
+    const expiredId = sibling(id, 'X');
+    await h.stack.table.createJob({ ...job, id: expiredId, deadline: new Date(Date.now() - 1000).toISOString() });
     await h.stack.jobs.send(message({ ...job, id: expiredId }));
     worker = await startInProcessWorker(h.stack, dir ?? '');
     const expired = await finalRow(expiredId);
@@ -136,7 +138,7 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     const id = await submit(quickJob(11));
     await finalRow(id);
     const job = await row(id);
-    const badId = `${id.slice(0, -1)}Y`;
+    const badId = sibling(id, 'Y');
     await h.stack.table.createJob({
       ...job,
       id: badId,
