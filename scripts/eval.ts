@@ -70,6 +70,14 @@ async function main(): Promise<void> {
   const unknown = asked.filter((kind) => kind !== 'chain' && !all.includes(kind as TaskKind));
   if (unknown.length > 0) throw new Error(`--tasks: unknown ${unknown.join(', ')} (known: ${[...all, 'chain'].join(', ')})`);
   const kinds = asked.filter((kind): kind is TaskKind => kind !== 'chain');
+  // The request fields every task shares: greedy text, the bundle's sampling defaults unless overridden.
+  const sampling = {
+    ...(values.steps === undefined ? {} : { steps: Number(values.steps) }),
+    ...(values.guidance === undefined ? {} : { guidance: Number(values.guidance) }),
+    temperature: 0,
+    topP: 1,
+    maxTokens: 24,
+  };
   const started = performance.now();
   const summary: Record<string, number> = {};
   const detail: Record<string, Record<string, number>> = {};
@@ -89,11 +97,7 @@ async function main(): Promise<void> {
           modalities: kind === 'understanding' ? ['text'] : ['image'],
           format: 'png',
           seed: deriveSeed(baseSeed + 100 + k, start + i),
-          ...(values.steps === undefined ? {} : { steps: Number(values.steps) }),
-          ...(values.guidance === undefined ? {} : { guidance: Number(values.guidance) }),
-          temperature: 0,
-          topP: 1,
-          maxTokens: 24,
+          ...sampling,
         })),
       );
       const results = await model.runBatch(requests);
@@ -134,15 +138,7 @@ async function main(): Promise<void> {
       n,
       batchSize,
       seed: baseSeed + 10,
-      base: {
-        modalities: ['image'],
-        format: 'png',
-        ...(values.steps === undefined ? {} : { steps: Number(values.steps) }),
-        ...(values.guidance === undefined ? {} : { guidance: Number(values.guidance) }),
-        temperature: 0,
-        topP: 1,
-        maxTokens: 24,
-      },
+      base: { modalities: ['image'], format: 'png', ...sampling },
       onProgress: (done) => process.stderr.write(`chain: ${done}/${n}\r`),
     });
     process.stderr.write('\n');

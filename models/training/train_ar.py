@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from ar_batches import assemble, masks, take
 from checkpoint import StageLoop, load_weights, save_weights
+from train_decoders import edit_records, image_of
 from train_encoder import autocast
 from transformer import ARTransformer
 
@@ -114,15 +115,14 @@ def predict_prefilled(model, arrays, idx, table, device, batch=256):
 def edit_token_weights(records, table, alpha, n_tok=16):
     """One weight per row of the flat image-token table: 1, except the tokens of edit targets, which get
     1 + alpha * d_k / mean(d), d_k = distance between target token k and the source's token k. The tokens
-    that the instruction changes weigh most, the untouched ones stay near 1."""
+    that the instruction changes weigh most, the untouched ones stay near 1. None (unweighted) for alpha <= 0."""
+    eidx = edit_records(records)
+    if alpha <= 0 or len(eidx) == 0:
+        return None
     w = torch.ones(table.shape[0], device=table.device)
-    pairs = np.array([(r["image_ids"][0], r["image_ids"][-1]) for r in records
-                      if r["task"] == "editing" and len(r["image_ids"]) >= 2], np.int64).reshape(-1, 2)
-    if alpha <= 0 or len(pairs) == 0:
-        return w
     k = torch.arange(n_tok, device=table.device)
-    src = torch.from_numpy(pairs[:, 0]).to(table.device)[:, None] * n_tok + k
-    tgt = torch.from_numpy(pairs[:, 1]).to(table.device)[:, None] * n_tok + k
+    src = image_of(records, eidx, 0, table.device)[:, None] * n_tok + k
+    tgt = image_of(records, eidx, -1, table.device)[:, None] * n_tok + k
     d = (table[tgt].float() - table[src].float()).norm(dim=-1)
     w[tgt.reshape(-1)] = (1 + alpha * d / d.mean(dim=1, keepdim=True).clamp(min=1e-6)).reshape(-1)
     return w

@@ -10,10 +10,9 @@ import type { RunningWorker } from './start-worker.js';
 import { handleDeadLetter } from './dlq-consumer.js';
 import { countUsage } from './process-job.js';
 import { createEventEmitter } from '../../shared/events.js';
+import { nearMissId } from '../../test/support/ids.js';
 
 const dir = bundleDir();
-/** Another job id that differs from `id` in its last character only (never `id` itself). */
-const sibling = (id: string, last: string): string => `${id.slice(0, -1)}${id.endsWith(last) ? (last === '0' ? '1' : '0') : last}`;
 let h: ApiHarness;
 let worker: RunningWorker | null = null;
 
@@ -89,7 +88,7 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     expect(await h.stack.table.getUsage('acme', day, job.model)).toEqual(before);
     // Every job so far in this file succeeded with one image, and each was counted exactly once.
     expect(before).toMatchObject({ jobs: 3, images: 3 });
-    const other = { ...job, id: sibling(job.id, 'Z') };
+    const other = { ...job, id: nearMissId(job.id, 'Z') };
     await countUsage(h.stack.table, other);
     expect(await h.stack.table.getUsage('acme', day, job.model)).toMatchObject({ jobs: 4, images: 4 });
   });
@@ -123,7 +122,7 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     worker = null;
     const job = await row(id);
     // The deadline is the API's (queueDeadlineSeconds); move it into the past the way time would.
-    const expiredId = sibling(id, 'X');
+    const expiredId = nearMissId(id, 'X');
     await h.stack.table.createJob({ ...job, id: expiredId, deadline: new Date(Date.now() - 1000).toISOString() });
     await h.stack.jobs.send(message({ ...job, id: expiredId }));
     worker = await startInProcessWorker(h.stack, dir ?? '');
@@ -138,7 +137,7 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     const id = await submit(quickJob(11));
     await finalRow(id);
     const job = await row(id);
-    const badId = sibling(id, 'Y');
+    const badId = nearMissId(id, 'Y');
     await h.stack.table.createJob({
       ...job,
       id: badId,

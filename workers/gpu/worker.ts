@@ -98,6 +98,11 @@ export function createWorker(options: WorkerOptions): Worker {
     void work.finally(() => finishing.delete(work));
   }
 
+  /** Puts received messages straight back on the queue (visible now) for another receive. */
+  async function giveBack(messages: readonly ReceivedMessage<JobMessage>[]): Promise<void> {
+    await Promise.all(messages.map((m) => queue.extendVisibility(m.receiptHandle, 0).catch(() => undefined)));
+  }
+
   async function receive(maxMessages: number, waitSeconds: number): Promise<ReceivedMessage<JobMessage>[]> {
     return queue.receive({ maxMessages: Math.min(10, maxMessages), waitSeconds, visibilitySeconds: options.visibilitySeconds });
   }
@@ -110,12 +115,7 @@ export function createWorker(options: WorkerOptions): Worker {
       // The loop stops without waiting out a long poll, but whatever it still brings goes straight back to the
       // queue before the worker closes its clients (tracked: the drain ends after it, at most waitSeconds later),
       // so no message sits invisible until its visibility timeout.
-      track(
-        polling.then(
-          async (late) => void (await Promise.all(late.map((m) => queue.extendVisibility(m.receiptHandle, 0).catch(() => undefined)))),
-          () => undefined,
-        ),
-      );
+      track(polling.then(giveBack, () => undefined));
       return [];
     }
     if (first.length === 0 || options.batchWindowMs <= 0) return first;
@@ -233,7 +233,7 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     if (draining) {
       // Received while the drain began: give them straight back.
-      await Promise.all(messages.map((m) => queue.extendVisibility(m.receiptHandle, 0).catch(() => undefined)));
+      await giveBack(messages);
       return NOTHING;
     }
     return messages.length === 0 ? NOTHING : claimAll(messages);

@@ -47,6 +47,8 @@ export async function sampleFlow(items: readonly DiffusionItem[], options: Diffu
   const nullOf = items.map((item, i) => (needsNullRow(item.guidance) ? i : -1)).filter((i) => i >= 0);
   const r = items.length + nullOf.length;
   const rowItem = [...items.map((_, i) => i), ...nullOf];
+  /** Where each item's null row starts in the buffers, or -1 without guidance. */
+  const nullAt = items.map((_, i) => (nullOf.includes(i) ? (items.length + nullOf.indexOf(i)) * sampleSize : -1));
   const input = new Float32Array(r * sampleSize);
   items.forEach((item, i) => input.set(gaussian(item.noise, sampleSize), i * sampleSize));
   const samples = items.map((_, i) => input.subarray(i * sampleSize, (i + 1) * sampleSize));
@@ -66,7 +68,7 @@ export async function sampleFlow(items: readonly DiffusionItem[], options: Diffu
     const n = to - from;
     const fixed: Record<string, ort.Tensor> = {
       condition: new ort.Tensor('float32', condition.subarray(from * condSize, to * condSize), [n, tokens, width]),
-      drop_condition: numericTensor(options.decoder, 'drop_condition', rowItem.slice(from, to).map((_, j) => (from + j >= items.length ? 1 : 0)), [n]),
+      drop_condition: numericTensor(options.decoder, 'drop_condition', Array.from({ length: n }, (_, j) => (from + j >= items.length ? 1 : 0)), [n]),
       sample: new ort.Tensor('float32', input.subarray(from * sampleSize, to * sampleSize), [n, c, h, w]),
     };
     if (source !== null) fixed['source'] = new ort.Tensor('float32', source.subarray(from * condSize, to * condSize), [n, tokens, width]);
@@ -84,7 +86,7 @@ export async function sampleFlow(items: readonly DiffusionItem[], options: Diffu
       const feeds = { ...call.fixed, timestep: numericTensor(options.decoder, 'timestep', new Array<number>(call.n).fill(t), [call.n]) };
       velocity.set(floatData((await runSession(options.decoder, feeds))['velocity'], 'velocity'), call.from * sampleSize);
     }
-    items.forEach((item, i) => eulerStep(input, velocity, i * sampleSize, nullOf.indexOf(i) < 0 ? -1 : (items.length + nullOf.indexOf(i)) * sampleSize, sampleSize, dt, item.guidance));
+    items.forEach((item, i) => eulerStep(input, velocity, i * sampleSize, nullAt[i] ?? -1, sampleSize, dt, item.guidance));
     options.onStep?.(step + 1, options.steps);
   }
   return samples;
