@@ -42,8 +42,18 @@ async function statuses(ids: string[]): Promise<JobRecord[]> {
 describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
   it('ends every job in exactly one final state with exactly one terminal event id', { timeout: 480_000 }, async () => {
     const bundle = dir ?? '';
+    // Jobs go in in KILLS + 1 waves: two at the start and one more after each kill, so that however fast the
+    // workers run, jobs are still waiting when each kill comes (all submitted at once, a fast CI host once
+    // finished all 120 jobs before the last two kills could happen). All are in by the last kill.
     const ids: string[] = [];
-    for (let i = 0; i < JOBS; i += 1) ids.push(await submit(1000 + i));
+    const waveEnd = (wave: number): number => Math.min(JOBS, Math.round(((wave + 1) * JOBS) / (KILLS + 1)));
+    let waves = 0;
+    const submitWave = async (): Promise<void> => {
+      for (let i = ids.length; i < waveEnd(waves); i += 1) ids.push(await submit(1000 + i));
+      waves += 1;
+    };
+    await submitWave();
+    await submitWave();
     // Workers die here every few seconds, far more often than any real fleet; a maxReceiveCount above
     // production's 5 keeps most jobs on the takeover path (the DLQ path has its own test) while a job that
     // keeps landing on dying workers still ends dead-lettered and failed, which the checks below accept.
@@ -68,12 +78,19 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
     for (let i = 0; i < WORKERS; i += 1) workers.push(spawnTracked());
 
     let kills = 0;
+    let starved = 0;
     for (;;) {
       await sleep(100);
       const rows = await statuses(ids);
       const finished = rows.filter((r) => FINAL.has(r.status)).length;
-      if (process.env.RELIABILITY_VERBOSE) console.error(`final ${finished}/${JOBS}, running ${rows.filter((r) => r.status === 'running').length}, kills ${kills}`);
+      if (process.env.RELIABILITY_VERBOSE) console.error(`final ${finished}/${ids.length}/${JOBS}, running ${rows.filter((r) => r.status === 'running').length}, kills ${kills}`);
       if (finished === JOBS || (kills >= KILLS && finished >= JOBS * 0.9)) break;
+      // Starved (everything submitted is final, nothing left to kill a worker in): release the next wave.
+      if (finished === ids.length && ids.length < JOBS) {
+        starved += 1;
+        await submitWave();
+        continue;
+      }
       if (kills >= KILLS || finished < ((kills + 1) * JOBS) / (KILLS + 1) - JOBS * 0.05) continue;
       for (const [index, victim] of workers.entries()) {
         const port = ports.get(victim);
@@ -82,6 +99,7 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
         await victim.exited;
         kills += 1;
         workers[index] = spawnTracked();
+        await submitWave();
         break;
       }
     }
@@ -125,7 +143,7 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
     }
     const counts = rows.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
     const errors = [...new Set(rows.flatMap((r) => (r.error ? [`${r.error.type}: ${r.error.message}`] : [])))];
-    console.log(JSON.stringify({ jobs: JOBS, kills, statuses: counts, events: events.length, errors }));
+    console.log(JSON.stringify({ jobs: JOBS, kills, starved, statuses: counts, events: events.length, errors }));
     expect(problems).toEqual([]);
     expect(kills).toBe(KILLS);
     // Nothing is left in flight: every message was deleted (or dead-lettered and its job failed).
