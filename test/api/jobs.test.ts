@@ -233,10 +233,11 @@ describe('Idempotency-Key', () => {
 describe('Prefer: wait', () => {
   it('holds the reply until the job finishes, then answers 200 with the final job', async () => {
     const started = Date.now();
-    const pending = h.call('POST', '/v1/jobs', { body: textJob('wait'), headers: { prefer: 'wait=5' } });
+    // wait=10 with the job finished within 8 s: a reply before 10 s came from the finish, not the time running out.
+    const pending = h.call('POST', '/v1/jobs', { body: textJob('wait'), headers: { prefer: 'wait=10' } });
     // Play the worker: finish whichever job appears.
     let finished = false;
-    while (!finished && Date.now() - started < 4000) {
+    while (!finished && Date.now() - started < 8000) {
       const page = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
       const job = page.items[0];
       if (job?.status === 'queued' && job.messages[0]?.content[0]?.type === 'text' && job.messages[0].content[0].text === 'wait') {
@@ -246,9 +247,9 @@ describe('Prefer: wait', () => {
     }
     const res = await pending;
     expect(res.status).toBe(200);
-    expect(res.headers.get('preference-applied')).toBe('wait=5');
+    expect(res.headers.get('preference-applied')).toBe('wait=10');
     expect(await json<JobResource>(res)).toMatchObject({ status: 'succeeded', output: { content: [{ type: 'text', text: 'done' }] } });
-    expect(Date.now() - started).toBeLessThan(4500);
+    expect(Date.now() - started).toBeLessThan(9500);
   });
 
   it('gives up after N seconds and still returns the job id (202)', async () => {
@@ -258,7 +259,8 @@ describe('Prefer: wait', () => {
     expect(res.status).toBe(202);
     expect((await json<JobResource>(res)).status).toBe('queued');
     expect(elapsed).toBeGreaterThanOrEqual(1000);
-    expect(elapsed).toBeLessThan(2500);
+    // Well under the 60 s cap, with room for a loaded host's submit.
+    expect(elapsed).toBeLessThan(6000);
   });
 
   it('works on GET too, and caps N at 60', async () => {

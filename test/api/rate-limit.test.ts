@@ -1,5 +1,6 @@
 // Per-tenant rate limiting on the DynamoDB counter, both modes, against the local stack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 import { startApiHarness, type ApiHarness } from './api-harness.js';
 
 let h: ApiHarness;
@@ -26,9 +27,13 @@ describe('rate limit', () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(15);
     const limited = replies.find((r) => r.status === 429);
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // Admitted requests reach the shared counter (none lost in batching); ones refused locally do not.
-    expect(await h.stack.table.incrementRateCounter('acme', windowOf(windowSeconds), windowSeconds * 2, 0)).toBe(10);
+    // Admitted requests reach the shared counter (none lost in batching; the last write lands in the background);
+    // ones refused locally do not.
+    const counted = await waitFor(async () => {
+      const count = await h.stack.table.incrementRateCounter('acme', windowOf(windowSeconds), windowSeconds * 2, 0);
+      return count >= 10 ? count : undefined;
+    }, 10_000, 'the admitted requests to reach the table');
+    expect(counted).toBe(10);
   });
 
   it('batched: a second instance learns the shared count from the table', async () => {
@@ -37,6 +42,8 @@ describe('rate limit', () => {
     const second = h.appWith({ settings });
     const a = [];
     for (let i = 0; i < 4; i += 1) a.push((await get(first, h.otherKey)).status);
+    // The first instance's last writes land in the background; the second starts once the table has all four.
+    await waitFor(async () => ((await h.stack.table.incrementRateCounter('globex', windowOf(10_800), 21_600, 0)) >= 4 ? true : undefined), 10_000, 'the first four to be counted');
     const b = [];
     for (let i = 0; i < 4; i += 1) b.push((await get(second, h.otherKey)).status);
     expect(a).toEqual([200, 200, 200, 200]);

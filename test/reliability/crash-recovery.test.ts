@@ -25,8 +25,8 @@ afterAll(async () => {
   await h.stop();
 });
 
-async function submit(seed: number): Promise<string> {
-  const res = await h.call('POST', '/v1/jobs', { body: quickJob(seed) });
+async function submit(seed: number, overrides: Parameters<typeof quickJob>[1] = {}): Promise<string> {
+  const res = await h.call('POST', '/v1/jobs', { body: quickJob(seed, overrides) });
   const body: unknown = await res.json();
   if (res.status !== 202 || typeof body !== 'object' || body === null || !('id' in body) || typeof body.id !== 'string') {
     throw new Error(`submit failed: ${res.status}`);
@@ -84,11 +84,13 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
       const rows = await statuses(ids);
       const finished = rows.filter((r) => FINAL.has(r.status)).length;
       if (process.env.RELIABILITY_VERBOSE) console.error(`final ${finished}/${ids.length}/${JOBS}, running ${rows.filter((r) => r.status === 'running').length}, kills ${kills}`);
-      if (finished === JOBS || (kills >= KILLS && finished >= JOBS * 0.9)) break;
-      // Starved (everything submitted is final, nothing left to kill a worker in): release the next wave.
-      if (finished === ids.length && ids.length < JOBS) {
+      if (kills >= KILLS && ids.length >= JOBS && finished >= ids.length * 0.9) break;
+      // Starved (everything submitted is final, nothing left to kill a worker in): release the next wave, or, once
+      // all are out and kills are still due, one long job (four images of 100 steps) as a target.
+      if (finished === ids.length) {
         starved += 1;
-        await submitWave();
+        if (ids.length < JOBS) await submitWave();
+        else ids.push(await submit(1000 + ids.length, { output: { modalities: ['image'], format: 'png', n: 4 }, params: { seed: 1000 + ids.length, steps: 100, max_tokens: 8 } }));
         continue;
       }
       if (kills >= KILLS || finished < ((kills + 1) * JOBS) / (KILLS + 1) - JOBS * 0.05) continue;
@@ -107,7 +109,7 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
     const rows = await waitFor(
       async () => {
         const all = await statuses(ids);
-        return all.length === JOBS && all.every((r) => FINAL.has(r.status)) ? all : undefined;
+        return all.length === ids.length && all.every((r) => FINAL.has(r.status)) ? all : undefined;
       },
       120_000,
       'every job to reach a final state',
@@ -143,7 +145,7 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
     }
     const counts = rows.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
     const errors = [...new Set(rows.flatMap((r) => (r.error ? [`${r.error.type}: ${r.error.message}`] : [])))];
-    console.log(JSON.stringify({ jobs: JOBS, kills, starved, statuses: counts, events: events.length, errors }));
+    console.log(JSON.stringify({ jobs: ids.length, kills, starved, statuses: counts, events: events.length, errors }));
     expect(problems).toEqual([]);
     expect(kills).toBe(KILLS);
     // Nothing is left in flight: every message was deleted (or dead-lettered and its job failed).

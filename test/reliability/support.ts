@@ -166,18 +166,7 @@ export async function collectEvents(queue: MessageQueue<EventMessage>, quietMs =
   return events;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` returns a value (not undefined) or the time runs out. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
+export { sleep, waitFor } from '../support/wait.js';
 
 export const FINAL = new Set<JobRecord['status']>(['succeeded', 'failed', 'canceled', 'expired']);
 

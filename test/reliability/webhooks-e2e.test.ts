@@ -93,7 +93,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(dir === null)('webhooks end to end (real worker process, dispatcher, loopback receiver)', () => {
-  it('delivers every event, signed, after the receiver was down for a while, and logs each delivery', { timeout: 120_000 }, async () => {
+  it('delivers every event, signed, after the receiver was down for a while, and logs each delivery', { timeout: 180_000 }, async () => {
     // A port with nothing listening: connections are refused until the receiver starts there.
     const probe = await listen(() => undefined);
     await close(probe.server);

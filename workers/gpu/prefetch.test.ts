@@ -25,8 +25,13 @@ const row = (id: string): Promise<JobRecord> => h.row(id);
 describe.skipIf(dir === null)('worker prefetch (in-process, real model)', () => {
   it('claims the next job while one runs, starts it only on its run, and a drain gives it back', { timeout: 120_000 }, async () => {
     const bundle = dir ?? '';
-    // Steps held 5 ms each (four images x 100 steps: ~2 s), so the long job is still running however fast the model is.
-    worker = await startInProcessWorker(h.stack, bundle, { env: { WORKER_PREFETCH: 'true', WORKER_BATCH_SIZE: '1', WORKER_GRACE_MS: '60000' }, stepDelayMs: 5 });
+    // Steps held 10 ms each (four images x 100 steps: ~4 s), so the long job is still running however fast the model is.
+    // The prefetch is one long poll issued as the long job starts: 10 s (not the test default of 1 s), so that it
+    // still waits when the next job is submitted, however slowly a loaded host gets there.
+    worker = await startInProcessWorker(h.stack, bundle, {
+      env: { WORKER_PREFETCH: 'true', WORKER_BATCH_SIZE: '1', WORKER_GRACE_MS: '60000', WORKER_WAIT_SECONDS: '10' },
+      stepDelayMs: 10,
+    });
     await collectEvents(eventsQueue(h.stack), 100);
     // A long first job (four images of the most diffusion steps) so the second is prefetched while it runs.
     const long = await submit(quickJob(51, { output: { modalities: ['image'], format: 'png', n: 4 }, params: { seed: 51, steps: 100, max_tokens: 8 } }));

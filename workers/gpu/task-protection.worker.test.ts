@@ -41,11 +41,13 @@ const finalRow = (id: string): Promise<JobRecord> =>
     return job !== null && FINAL.has(job.status) ? job : undefined;
   }, 60_000, `job ${id} to finish`);
 
-async function start(agentUri: string, idleMs = 3_000): Promise<RunningWorker> {
+// The idle delay must outlast the gap between the first test's two waves on a slow host; the agent call's timeout
+// must outlast a loaded event loop (the model runs on it here); an agent that is down refuses at once anyway.
+async function start(agentUri: string, idleMs = 8_000): Promise<RunningWorker> {
   logs = [];
   if (dir === null) throw new Error('no bundle');
   return startInProcessWorker(h.stack, dir, {
-    env: { ECS_AGENT_URI: agentUri, TASK_PROTECTION_MINUTES: '30', TASK_PROTECTION_IDLE_MS: String(idleMs), TASK_PROTECTION_TIMEOUT_MS: '300' },
+    env: { ECS_AGENT_URI: agentUri, TASK_PROTECTION_MINUTES: '30', TASK_PROTECTION_IDLE_MS: String(idleMs), TASK_PROTECTION_TIMEOUT_MS: '5000' },
     log: (event) => logs.push(event),
   });
 }
@@ -62,7 +64,7 @@ describe.skipIf(dir === null)('worker task protection (in-process, real model)',
     const rows = await Promise.all(second.map(finalRow));
     expect(rows.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
     expect(agent.requests).toEqual([ENABLE]);
-    await waitFor(async () => (agent.requests.length >= 2 ? true : undefined), 10_000, 'protection to be dropped');
+    await waitFor(async () => (agent.requests.length >= 2 ? true : undefined), 30_000, 'protection to be dropped');
     expect(agent.requests).toEqual([ENABLE, DISABLE]);
     expect(agent.paths).toEqual(['PUT /task-protection/v1/state', 'PUT /task-protection/v1/state']);
     await worker.drain();

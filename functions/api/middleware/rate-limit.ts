@@ -61,8 +61,9 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
     w.flushing ??= (async () => {
       while (w.pending > 0) {
         // The real clock, not options.now: tests move the window's clock, not time itself.
-        const wait = w.lastFlushAt + interval - performance.now();
-        if (wait > 0) await sleep(wait);
+        // A timer can fire up to a millisecond early against performance.now() (Node's timers run on the event
+        // loop's cached whole-millisecond clock), so the wait is checked again until the interval has truly passed.
+        for (let wait = w.lastFlushAt + interval - performance.now(); wait > 0; wait = w.lastFlushAt + interval - performance.now()) await sleep(wait);
         w.lastFlushAt = performance.now();
         const amount = w.pending;
         w.pending = 0;
