@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../shared/events.js';
 import type { JobRecord } from '../../shared/job.js';
 import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
+import { usageOfRows } from '../support/usage.js';
 import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, quickJob, sleep, spawnWorker, waitFor, type ChildWorker } from './support.js';
 
 const dir = bundleDir();
@@ -152,8 +153,6 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
     expect(await h.stack.jobs.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     // Usage was counted once per succeeded job, by the winner of its final write.
     const succeeded = rows.filter((r) => r.status === 'succeeded');
-    const day = new Date().toISOString().slice(0, 10);
-    const usage = await h.stack.table.getUsage('acme', day, succeeded[0]?.model ?? '');
-    expect(usage?.jobs).toBe(succeeded.length);
+    expect((await usageOfRows(h.stack.table, 'acme', succeeded)).jobs).toBe(succeeded.length);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../shared/events.js';
 import type { JobMessage, JobRecord } from '../../shared/job.js';
 import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
+import { usageOfRows } from '../support/usage.js';
 import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, quickJob, spawnWorker, waitFor, type ChildWorker } from './support.js';
 
 const dir = bundleDir();
@@ -88,8 +89,7 @@ describe.skipIf(dir === null)('queue delivery with real worker processes', () =>
       expect(mine.filter((e) => e.type === 'job.started')).toHaveLength(1);
       expect(new Set(mine.filter((e) => e.type === 'job.succeeded').map((e) => e.id)).size).toBe(1);
     }
-    const usage = await h.stack.table.getUsage('acme', rows[0]?.completedAt?.slice(0, 10) ?? '', rows[0]?.model ?? '');
-    expect(usage?.jobs).toBe(10);
+    expect((await usageOfRows(h.stack.table, 'acme', rows)).jobs).toBe(10);
     expect((await Promise.all([stop(a), stop(b)])).map((e) => e.code)).toEqual([0, 0]);
   });
 
