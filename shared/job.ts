@@ -6,6 +6,10 @@ export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'can
 
 export type Role = 'system' | 'user' | 'assistant';
 
+/** A conversation ends with a user turn: the model answers it (assistant messages are earlier turns). The API
+ * rejects other conversations with 400 and the runtime with invalid_request. */
+export const LAST_MESSAGE_RULE = 'the last message must be from the user: the model answers the last user turn (assistant and system messages come before it)';
+
 /** A content part after validation: images are claim-checked into the object store. */
 export type StoredPart =
   | { type: 'text'; text: string }

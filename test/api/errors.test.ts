@@ -1,6 +1,6 @@
 // Every error type of DESIGN §4.3 through the real app, each in the one envelope with a useful `param`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobMessage } from '../../shared/job.js';
+import { LAST_MESSAGE_RULE, type JobMessage } from '../../shared/job.js';
 import type { MessageQueue } from '../../shared/ports.js';
 import type { JobResource } from '../../functions/api/schemas/job-resource.js';
 import { pngBytes, dataUri, startApiHarness, textJob, type ApiHarness, type JsonError } from './api-harness.js';
@@ -41,6 +41,8 @@ describe('invalid_request_error (400) with param paths', () => {
     ['text too long', { model: 'nexus-mini', messages: [{ role: 'user', content: [{ type: 'text', text: 'a'.repeat(4001) }] }] }, 'messages[0].content[0].text', 'invalid_parameter'],
     ['lone surrogate', textJob('bad \uD800 text'), 'messages[0].content', 'invalid_parameter'],
     ['no messages', { model: 'nexus-mini', messages: [] }, 'messages', 'invalid_parameter'],
+    ['last message from the assistant', { model: 'nexus-mini', messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }] }, 'messages[1].role', 'invalid_parameter'],
+    ['only a system message', { model: 'nexus-mini', messages: [{ role: 'system', content: 'x' }] }, 'messages[0].role', 'invalid_parameter'],
     ['too many messages', { model: 'nexus-mini', messages: Array.from({ length: 33 }, () => ({ role: 'user', content: 'x' })) }, 'messages', 'invalid_parameter'],
     ['missing model', { messages: [{ role: 'user', content: 'x' }] }, 'model', 'invalid_parameter'],
     ['unknown model', { ...textJob(), model: 'gpt-9' }, 'model', 'model_not_found'],
@@ -63,6 +65,12 @@ describe('invalid_request_error (400) with param paths', () => {
   ];
   it.each(cases)('%s', async (_name, body, param, code) => {
     await expectError(await post(body), 400, { type: 'invalid_request_error', param, code });
+  });
+
+  it('a conversation must end with a user turn, and the error says so', async () => {
+    const body = { model: 'nexus-mini', messages: [{ role: 'user', content: 'Generate an image.' }, { role: 'assistant', content: 'Here is the image:' }] };
+    const err = await expectError(await post(body), 400, { param: 'messages[1].role' });
+    expect(err.error.message).toBe(`messages[1].role: ${LAST_MESSAGE_RULE}`);
   });
 
   it('an image header declaring too many pixels is refused before decoding', async () => {

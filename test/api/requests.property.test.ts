@@ -31,16 +31,18 @@ const goodPart = fc.oneof(
   fc.nat({ max: 2 }).map((i) => ({ type: 'image_url', image_url: { url: images[i] ?? '' } })),
 );
 
-const goodMessage = fc.record({
-  role: fc.constantFrom('system', 'user', 'assistant'),
-  content: fc.oneof(goodText(300), fc.array(goodPart, { minLength: 1, maxLength: 3 })),
-});
+const goodContent = fc.oneof(goodText(300), fc.array(goodPart, { minLength: 1, maxLength: 3 }));
+const goodMessage = fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: goodContent });
+// Earlier turns in any roles, then the user turn the model answers (a conversation must end with one).
+const goodConversation = fc
+  .tuple(fc.array(goodMessage, { maxLength: 3 }), goodContent)
+  .map(([earlier, content]) => [...earlier, { role: 'user', content }]);
 
 const goodRequest = fc
   .record(
     {
       model: fc.constant('nexus-mini'),
-      messages: fc.array(goodMessage, { minLength: 1, maxLength: 4 }),
+      messages: goodConversation,
       output: fc.record(
         { modalities: fc.option(fc.uniqueArray(fc.constantFrom('text', 'image'), { minLength: 1, maxLength: 2 })), format: fc.constantFrom('png', 'jpeg', 'webp'), n: fc.integer({ min: 1, max: 4 }) },
         { requiredKeys: [] },
@@ -88,6 +90,7 @@ const mutated = fc.tuple(goodRequest, fc.nat(), fc.oneof(fc.jsonValue({ maxDepth
       (r) => (r.messages = [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${String(junk)}` } }] }]),
       (r) => (r.messages = [{ role: 'user', content: [{ type: 'text', text: junk }] }]),
       (r) => (r.messages = [{ role: junk, content: 'x' }]),
+      (r) => (r.messages = [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }]),
       (r) => (r.messages = [{ role: 'user', content: typeof junk === 'string' ? `${junk}\uDC00` : junk }]),
     ];
     const copy: Record<string, unknown> = { ...request };

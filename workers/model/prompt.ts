@@ -2,6 +2,7 @@
 // tokenizer (shared with the dataset writer, so training = serving) do the rendering; this file gathers the
 // images in span order and encodes them with the vision encoder in one call for a whole batch.
 import * as ort from 'onnxruntime-node';
+import { LAST_MESSAGE_RULE } from '../../shared/job.js';
 import { ModelError } from './errors.js';
 import type { Manifest } from './manifest.js';
 import { floatData, runSession, type StageSession } from './sessions.js';
@@ -34,6 +35,9 @@ export interface PreparedPrompt {
 
 export function preparePrompt(render: RenderConversation, messages: readonly ModelMessage[], imageTokens: number): PreparedPrompt {
   if (messages.length === 0) throw new ModelError('invalid_request', 'the conversation has no messages');
+  // The model writes the next assistant turn, in answer to the last user turn: a conversation that ends with an
+  // assistant (or system) message has nothing to answer, and the model was never trained on two replies in a row.
+  if (messages[messages.length - 1]?.role !== 'user') throw new ModelError('invalid_request', LAST_MESSAGE_RULE);
   const images: Uint8Array[] = [];
   for (const m of messages) for (const part of m.content) if (part.type === 'image') images.push(part.data);
   const rendered = render(messages);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, maskedTokens, type DecodeRequest } from './autoregressive.js';
+import { LAST_MESSAGE_RULE } from '../../shared/job.js';
 import { loadModel, ModelError, type ModelRequest, type RuntimeModel } from './index.js';
 import { exampleManifestJson } from './manifest-example.js';
 import { parseManifest } from './manifest.js';
@@ -151,6 +152,14 @@ describe.skipIf(bundle === null)('runtime on the bundle', () => {
   it('rejects an undecodable image as invalid_image', async () => {
     const bad = { ...request(''), messages: [{ role: 'user' as const, content: [{ type: 'image' as const, data: new Uint8Array([1, 2, 3]) }] }] };
     await expect(model.run(bad)).rejects.toMatchObject({ code: 'invalid_image', retryable: false });
+  });
+
+  it('rejects a conversation that does not end with a user turn as invalid_request', async () => {
+    const base = request('Generate an image according to the following description: a red circle in the center');
+    const answered = { ...base, messages: [...base.messages, { role: 'assistant' as const, content: [{ type: 'text' as const, text: 'here is the image:' }] }] };
+    await expect(model.run(answered)).rejects.toMatchObject({ code: 'invalid_request', retryable: false, message: LAST_MESSAGE_RULE });
+    const systemOnly = { ...base, messages: [{ role: 'system' as const, content: [{ type: 'text' as const, text: 'be brief.' }] }] };
+    await expect(model.runBatch([base, systemOnly])).rejects.toMatchObject({ code: 'invalid_request', message: LAST_MESSAGE_RULE });
   });
 
   it('fails the load when CUDA is asked for and cannot load (no silent fallback)', async () => {

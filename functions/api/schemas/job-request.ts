@@ -2,6 +2,7 @@
 // in a parameter name fails loudly instead of being ignored. Semantic checks that need I/O or bytes
 // (model catalogue, image headers, upload references) run right after, in prepare-request.ts.
 import { z } from '@hono/zod-openapi';
+import { LAST_MESSAGE_RULE } from '../../../shared/job.js';
 import { DEFAULT_LIMITS as L } from '../limits.js';
 
 // Lone surrogates cannot be tokenized or stored faithfully as UTF-8; reject them at the door.
@@ -94,7 +95,15 @@ export const MetadataSchema = z
 export const JobRequestSchema = z
   .strictObject({
     model: z.string().min(1).max(128),
-    messages: z.array(MessageSchema).min(1).max(L.maxMessages),
+    messages: z
+      .array(MessageSchema)
+      .min(1)
+      .max(L.maxMessages)
+      .superRefine((messages, ctx) => {
+        const last = messages.length - 1;
+        if (last >= 0 && messages[last]?.role !== 'user') ctx.addIssue({ code: 'custom', path: [last, 'role'], message: LAST_MESSAGE_RULE });
+      })
+      .openapi({ description: `The conversation, oldest first; ${LAST_MESSAGE_RULE}.` }),
     output: OutputSpecSchema.optional(),
     params: ParamsSchema.optional(),
     webhook: WebhookSpecSchema.nullable().optional(),
