@@ -1,6 +1,6 @@
 // Real worker processes (tsx workers/gpu/main.ts) SIGKILLed mid-job, again and again, while they work
 // through jobs submitted via the real API: every job ends in exactly one final state, none is lost, and
-// each has exactly one terminal event id on the events queue. RELIABILITY_JOBS sets N (default 120, about 3 min on 2 busy cores).
+// each has exactly one terminal event id on the events queue. RELIABILITY_JOBS sets N (default 300, the "few hundred": 30 kills, about 95 s here).
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../shared/events.js';
@@ -10,7 +10,7 @@ import { usageOfRows } from '../support/usage.js';
 import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, quickJob, sleep, spawnWorker, waitFor, type ChildWorker } from './support.js';
 
 const dir = bundleDir();
-const JOBS = Number(process.env.RELIABILITY_JOBS ?? 120);
+const JOBS = Number(process.env.RELIABILITY_JOBS ?? 300);
 const WORKERS = 2;
 const KILLS = Math.max(5, Math.round(JOBS / 10));
 const TERMINAL = new Set(['job.succeeded', 'job.failed', 'job.canceled', 'job.expired']);
