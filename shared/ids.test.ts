@@ -15,6 +15,19 @@ describe('createIdGenerator', () => {
     expect(ids.next('evt')).toBe('evt_0000000000ZZZZZZZZZZZZZZZZ');
   });
 
+  it('encodes the random bits most significant first (values checked against a big-integer encoding)', () => {
+    const bytes = (values: number[]) => (t: Uint8Array) => t.set(values);
+    expect(createIdGenerator({ now: () => 0, randomBytes: bytes([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) }).next('job')).toBe('job_0000000000041061050R3GG28A');
+    expect(createIdGenerator({ now: () => 0, randomBytes: bytes([0x80, 0, 0, 0, 1, 0xff, 0, 0, 0, 0x7f]) }).next('job')).toBe('job_0000000000G0000001ZW00003Z');
+  });
+
+  it('draws fresh random bits for every id across milliseconds (the default pooled source)', () => {
+    let now = 0;
+    const ids = createIdGenerator({ now: () => (now += 1) });
+    const bodies = Array.from({ length: 2000 }, () => ids.next('job').slice(14));
+    expect(new Set(bodies).size).toBe(2000);
+  });
+
   it('counts up within one millisecond so ids stay in creation order', () => {
     const ids = createIdGenerator({ now: () => 1000, randomBytes: zeros });
     expect([ids.next('job'), ids.next('job'), ids.next('job')]).toEqual([
