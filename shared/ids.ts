@@ -55,10 +55,6 @@ function pooledRandom(): (target: Uint8Array<ArrayBuffer>) => void {
   const pool = new Uint8Array(4096);
   let used = pool.length;
   return (target) => {
-    if (target.length > pool.length) {
-      crypto.getRandomValues(target);
-      return;
-    }
     if (used + target.length > pool.length) {
       crypto.getRandomValues(pool);
       used = 0;

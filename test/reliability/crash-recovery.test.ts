@@ -7,7 +7,7 @@ import type { EventMessage } from '../../shared/events.js';
 import type { JobRecord } from '../../shared/job.js';
 import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
 import { usageOfRows } from '../support/usage.js';
-import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, quickJob, sleep, spawnWorker, waitFor, type ChildWorker } from './support.js';
+import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, jobsQueueEmpty, quickJob, sleep, spawnWorker, waitFor, type ChildWorker } from './support.js';
 
 const dir = bundleDir();
 const JOBS = Number(process.env.RELIABILITY_JOBS ?? 300);
@@ -118,14 +118,7 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
     // A worker killed after its final write but before its delete leaves that message in flight until the
     // visibility timeout (5 s); the survivors must then receive it and delete it without a second run. Wait for
     // the queue to drain while they still poll, before stopping them.
-    await waitFor(
-      async () => {
-        const depth = await h.stack.jobs.depth();
-        return depth.visible === 0 && depth.inFlight === 0 && depth.delayed === 0 ? depth : undefined;
-      },
-      60_000,
-      'the jobs queue to drain',
-    );
+    await jobsQueueEmpty(h.stack, 60_000);
     // Stop the survivors cleanly: SIGTERM drains and exits 0.
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.process.kill('SIGTERM');

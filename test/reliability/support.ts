@@ -15,6 +15,7 @@ import { loadModel } from '../../workers/model/index.js';
 import type { LoadedModel } from '../../workers/model/types.js';
 import { loadWorkerConfig } from '../../workers/gpu/config.js';
 import { startWorker, type RunningWorker } from '../../workers/gpu/start-worker.js';
+import { waitFor } from '../support/wait.js';
 import type { LocalStack } from '../support/local-stack.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -167,6 +168,17 @@ export async function collectEvents(queue: MessageQueue<EventMessage>, quietMs =
 }
 
 export { sleep, waitFor } from '../support/wait.js';
+
+/**
+ * Waits until the jobs queue holds nothing (visible, in flight or delayed). A worker deletes a job's message last,
+ * after the final row, the event and the usage count, so an empty queue means everything its jobs write has landed.
+ */
+export function jobsQueueEmpty(stack: LocalStack, timeoutMs = 10_000): Promise<true> {
+  return waitFor(async () => {
+    const depth = await stack.jobs.depth();
+    return depth.visible + depth.inFlight + depth.delayed === 0 ? true : undefined;
+  }, timeoutMs, 'the jobs queue to empty');
+}
 
 export const FINAL = new Set<JobRecord['status']>(['succeeded', 'failed', 'canceled', 'expired']);
 

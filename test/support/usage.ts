@@ -7,8 +7,9 @@ const ZERO: UsageIncrement = { jobs: 0, images: 0, inputTokens: 0, outputTokens:
 
 /** The sum of the usage counters of every (completion day, model) among `rows`. */
 export async function usageOfRows(table: Pick<JobTable, 'getUsage'>, tenant: string, rows: JobRecord[]): Promise<UsageIncrement> {
-  const keys = new Set(rows.flatMap((r) => (r.completedAt && r.model ? [`${r.completedAt.slice(0, 10)} ${r.model}`] : [])));
-  const counters = await Promise.all([...keys].map((key) => table.getUsage(tenant, key.slice(0, 10), key.slice(11))));
+  const pairs = new Map<string, [string, string]>();
+  for (const r of rows) if (r.completedAt && r.model) pairs.set(`${r.completedAt.slice(0, 10)} ${r.model}`, [r.completedAt.slice(0, 10), r.model]);
+  const counters = await Promise.all([...pairs.values()].map(([day, model]) => table.getUsage(tenant, day, model)));
   return counters.reduce<UsageIncrement>(
     (sum, c) => ({
       jobs: sum.jobs + (c?.jobs ?? 0),

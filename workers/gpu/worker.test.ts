@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobMessage, JobRecord } from '../../shared/job.js';
 import { createServer } from 'node:http';
 import { pngBytes, startApiHarness, type ApiHarness } from '../../test/api/api-harness.js';
-import { bundleDir, collectEvents, eventsQueue, FINAL, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
+import { bundleDir, collectEvents, eventsQueue, FINAL, jobsQueueEmpty, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
 import type { RunningWorker } from './start-worker.js';
 import { handleDeadLetter } from './dlq-consumer.js';
 import { countUsage } from './process-job.js';
@@ -33,14 +33,6 @@ const finalRow = (id: string, timeoutMs = 60_000): Promise<JobRecord> =>
     const job = await row(id);
     return FINAL.has(job.status) ? job : undefined;
   }, timeoutMs, `job ${id} to finish`);
-
-// The worker deletes a job's message last (after the final row, the event and the usage count): an empty queue
-// means everything the job writes has landed.
-const queueSettled = (timeoutMs = 10_000): Promise<true> =>
-  waitFor(async () => {
-    const depth = await h.stack.jobs.depth();
-    return depth.visible + depth.inFlight + depth.delayed === 0 ? true : undefined;
-  }, timeoutMs, 'the jobs queue to empty');
 
 const message = (job: JobRecord, attempt = 1): JobMessage => ({ v: 1, job_id: job.id, tenant: job.tenant, model: 'nexus-mini', attempt });
 
@@ -70,18 +62,18 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     expect(events.map((e) => e.type)).toEqual(['job.started', 'job.succeeded']);
     expect(events[1]?.sequence).toBe(job.eventSequence);
     expect(events[1]?.job.status).toBe('succeeded');
-    await queueSettled();
+    await jobsQueueEmpty(h.stack);
     expect(await h.stack.jobs.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
   it('runs a duplicate delivery of a finished job no second time', async () => {
     const id = await submit(quickJob(8));
     const first = await finalRow(id);
-    await queueSettled();
+    await jobsQueueEmpty(h.stack);
     await collectEvents(eventsQueue(h.stack));
     const before = await h.stack.table.getUsage('acme', first.completedAt?.slice(0, 10) ?? '', first.model);
     await h.stack.jobs.send(message(first));
-    await queueSettled();
+    await jobsQueueEmpty(h.stack);
     const after = await row(id);
     expect(after).toEqual(first);
     expect(await h.stack.table.getUsage('acme', first.completedAt?.slice(0, 10) ?? '', first.model)).toEqual(before);
@@ -92,7 +84,7 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
   it('counts a job\u2019s usage once however often the count is repeated (a re-run after a crash)', async () => {
     const id = await submit(quickJob(13));
     const job = await finalRow(id);
-    await queueSettled();
+    await jobsQueueEmpty(h.stack);
     const day = job.completedAt?.slice(0, 10) ?? '';
     const before = await h.stack.table.getUsage('acme', day, job.model);
     await countUsage(h.stack.table, job);

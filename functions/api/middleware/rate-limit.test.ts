@@ -3,14 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobTable } from '../../../shared/ports.js';
 import { startApiHarness, type ApiHarness } from '../../../test/api/api-harness.js';
+import { sleep, waitFor } from '../../../test/support/wait.js';
 
 let h: ApiHarness;
 beforeAll(async () => {
   h = await startApiHarness();
 });
 afterAll(() => h.stop());
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The real table; only the times of its counter writes are noted. */
 function watchedTable(): { table: JobTable; writes: { at: number; by: number }[] } {
@@ -46,7 +45,7 @@ describe('rate limit, batched with a flush interval', () => {
     }
     const window = `${windowSeconds}s@${Math.floor(Date.now() / (windowSeconds * 1000)) * windowSeconds * 1000}`;
     // The last batch is written up to one interval after the last request; wait until the table has it all.
-    for (let waited = 0; (await h.stack.table.incrementRateCounter('acme', window, windowSeconds * 2, 0)) < sent && waited < 10_000; waited += 50) await sleep(50);
+    await waitFor(async () => (await h.stack.table.incrementRateCounter('acme', window, windowSeconds * 2, 0)) >= sent, 10_000, 'every admitted request in the table');
     const gaps = writes.slice(1).map((write, i) => write.at - (writes[i]?.at ?? 0));
     expect(gaps.filter((gap) => gap < 150)).toEqual([]);
     // At most one write per interval (plus the first, at once) in the time the requests took and drained.

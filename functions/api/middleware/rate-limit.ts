@@ -63,7 +63,8 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
         // The real clock, not options.now: tests move the window's clock, not time itself.
         // A timer can fire up to a millisecond early against performance.now() (Node's timers run on the event
         // loop's cached whole-millisecond clock), so the wait is checked again until the interval has truly passed.
-        for (let wait = w.lastFlushAt + interval - performance.now(); wait > 0; wait = w.lastFlushAt + interval - performance.now()) await sleep(wait);
+        const remaining = (): number => w.lastFlushAt + interval - performance.now();
+        for (let wait = remaining(); wait > 0; wait = remaining()) await sleep(wait);
         w.lastFlushAt = performance.now();
         const amount = w.pending;
         w.pending = 0;
