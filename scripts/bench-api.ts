@@ -6,7 +6,8 @@
 // process (bench-api-rate.ts), latency counted from each request's due time. Prints figures; the last line is one JSON object: jobs_rps, bare_rps,
 // ratio (jobs_rps / bare_rps), p99_ms (POST /v1/jobs at a fixed 200 req/s: the worse of a run before and one after
 // the closed-loop floods), CPU per request of the API
-// process and of the AWS child, and the settings used. BENCH_SECONDS (default 10) and BENCH_CONNECTIONS
+// process and of the AWS child, store_ceiling_rps and ratio_ceiling (the endpoint's store calls alone, the most
+// jobs_rps this host allows), and the settings used. BENCH_SECONDS (default 10) and BENCH_CONNECTIONS
 // (default 10) tune it.
 import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
@@ -14,6 +15,10 @@ import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { seedApiKey } from '../functions/api/auth-keys.js';
+import { createJob } from '../functions/api/create-job.js';
+import { resolveDeps, type ApiDeps } from '../functions/api/deps.js';
+import { prepareJob } from '../functions/api/prepare-request.js';
+import { JobRequestSchema } from '../functions/api/schemas/job-request.js';
 import { createPlatformDeps } from '../functions/api/platform-deps.js';
 import { startApiServer } from '../functions/api/serve.js';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../shared/aws/clients.js';
@@ -24,6 +29,7 @@ import { BENCH_BODY as BODY, BENCH_KEY as KEY, runRateChild, startAwsChild, type
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const FIXED_RATE = 200;
+const CEILING_CALLERS = 64;
 
 interface Run {
   rps: number;
@@ -69,6 +75,35 @@ async function load(url: string, aws: AwsChild, options: { seconds: number; conn
     apiCpuMs: apiCpu / served,
     awsCpuMs: aws0 === null || aws1 === null ? null : (aws1 - aws0) / served,
   };
+}
+
+/**
+ * The store work of POST /v1/jobs alone: createJob (ids, the row, its conditional PutItem, the batched SQS send)
+ * in a closed loop of CEILING_CALLERS callers (more than the floods' connections, so sends batch fully), with no HTTP server, auth or validation in front. The endpoint does
+ * all of this and more on the same cores, so this rate bounds jobs_rps from above whatever the API's own code
+ * costs; ratio_ceiling = this / bare_rps says whether the ratio target can be met on this host at all.
+ */
+async function storeCeiling(input: ApiDeps, aws: AwsChild, seconds: number): Promise<{ rps: number; apiCpuMs: number; awsCpuMs: number | null }> {
+  const deps = resolveDeps(input);
+  const request = JobRequestSchema.parse(JSON.parse(BODY));
+  const prepared = await prepareJob(request, { tenant: 'bench', models: deps.models, objects: deps.objects, allowLoopbackHttp: false });
+  const api0 = cpuMs();
+  const aws0 = await aws.cpuMs();
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: CEILING_CALLERS }, async () => {
+      while (performance.now() < until) {
+        await createJob(deps, { tenant: 'bench', prepared, bodyHash: '', idempotencyKey: null });
+        done += 1;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const aws1 = await aws.cpuMs();
+  const served = Math.max(1, done);
+  return { rps: done / elapsed, apiCpuMs: (cpuMs() - api0) / served, awsCpuMs: aws0 === null || aws1 === null ? null : (aws1 - aws0) / served };
 }
 
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
@@ -134,6 +169,7 @@ async function main(): Promise<void> {
     const jobs = await load(`${api.url}/v1/jobs`, aws, { seconds: SECONDS, connections: CONNECTIONS });
     const bareRun = await load(bare.url, aws, { seconds: SECONDS, connections: CONNECTIONS });
     const apiOnly = await load(`${overhead.url}/v1/jobs`, aws, { seconds: SECONDS, connections: CONNECTIONS });
+    const ceiling = await storeCeiling(deps, aws, SECONDS);
     const afterFlood = await runRateChild({ url: `${api.url}/v1/jobs`, rate: FIXED_RATE, seconds: SECONDS, body: BODY, authorization: `Bearer ${KEY}` });
     const loadAfter = load1();
 
@@ -141,6 +177,10 @@ async function main(): Promise<void> {
     console.log(`POST /v1/jobs  max: ${jobs.rps.toFixed(0)} req/s, p50 ${jobs.p50} ms, p99 ${jobs.p99} ms, non-2xx ${jobs.non2xx}, errors ${jobs.errors}; ${cpu(jobs)}`);
     console.log(`bare Hono     max: ${bareRun.rps.toFixed(0)} req/s, p50 ${bareRun.p50} ms, p99 ${bareRun.p99} ms; CPU/request ${bareRun.apiCpuMs.toFixed(3)} ms`);
     console.log(`POST /v1/jobs, stores in memory (API's own cost): ${apiOnly.rps.toFixed(0)} req/s, p99 ${apiOnly.p99} ms; ${cpu(apiOnly)}`);
+    console.log(
+      `store calls alone (createJob in a closed loop, no HTTP/validation): ${ceiling.rps.toFixed(0)} jobs/s = ${(ceiling.rps / bareRun.rps).toFixed(3)} of bare; ` +
+        `CPU/job: this process ${ceiling.apiCpuMs.toFixed(2)} ms, AWS child ${ceiling.awsCpuMs?.toFixed(2) ?? '?'} ms`,
+    );
     console.log(
       `POST /v1/jobs at ${FIXED_RATE} req/s (open loop): ${fixed.offered_rps} offered, ${fixed.served_rps} served, p50 ${fixed.p50_ms} ms, ` +
         `p90 ${fixed.p90_ms} ms, p99 ${fixed.p99_ms} ms, max ${fixed.max_ms} ms, non-2xx ${fixed.non2xx}, errors ${fixed.errors}; ` +
@@ -164,6 +204,9 @@ async function main(): Promise<void> {
       aws_cpu_ms_per_job_at_200: fixedCpu.aws === null ? null : round(fixedCpu.aws),
       api_only_rps: Math.round(apiOnly.rps),
       api_only_ratio: round(apiOnly.rps / bareRun.rps, 3),
+      store_ceiling_rps: Math.round(ceiling.rps),
+      ratio_ceiling: round(ceiling.rps / bareRun.rps, 3),
+      ceiling_callers: CEILING_CALLERS,
       api_cpu_ms_per_job: round(jobs.apiCpuMs),
       aws_cpu_ms_per_job: jobs.awsCpuMs === null ? null : round(jobs.awsCpuMs),
       bare_cpu_ms_per_request: round(bareRun.apiCpuMs, 3),
