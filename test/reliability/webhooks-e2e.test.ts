@@ -9,6 +9,7 @@ import { startDispatcher, type RunningDispatcher } from '../../functions/webhook
 import type { JobRecord } from '../../shared/job.js';
 import { ensureWebhookSecret } from '../../shared/webhook-secrets.js';
 import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
+import { closedPort } from '../support/ports.js';
 import { bundleDir, eventsQueue, FINAL, quickJob, sleep, spawnWorker, waitFor, type ChildWorker } from './support.js';
 
 const dir = bundleDir();
@@ -95,9 +96,8 @@ afterAll(async () => {
 describe.skipIf(dir === null)('webhooks end to end (real worker process, dispatcher, loopback receiver)', () => {
   it('delivers every event, signed, after the receiver was down for a while, and logs each delivery', { timeout: 180_000 }, async () => {
     // A port with nothing listening: connections are refused until the receiver starts there.
-    const probe = await listen(() => undefined);
-    await close(probe.server);
-    const url = `http://127.0.0.1:${probe.port}/hooks`;
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}/hooks`;
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
       ids.push(await submit(quickJob(300 + i, { webhook: { url, events: ['job.started', 'job.succeeded'] } })));
@@ -110,7 +110,7 @@ describe.skipIf(dir === null)('webhooks end to end (real worker process, dispatc
     }, 30_000, 'two refused attempts per job');
 
     const got: Received[] = [];
-    await listen(receiver(got), probe.port);
+    await listen(receiver(got), port);
     await waitFor(async () => (got.length >= 10 ? true : undefined), 60_000, 'ten deliveries');
     await sleep(500);
 

@@ -7,6 +7,7 @@ import { createEventEmitter, parseEventMessage, type EventEmitter } from '../../
 import { verifyWebhook } from '../../shared/verify-webhook.js';
 import { ensureWebhookSecret } from '../../shared/webhook-secrets.js';
 import { startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { closedPort } from '../support/ports.js';
 import { makeJob, waitFor } from './support.js';
 
 const TENANT = 'acme';
@@ -40,13 +41,9 @@ const deliveriesOf = (jobId: string) => stack.table.listDeliveries(jobId);
 
 describe('receiver outage', () => {
   it('keeps retrying while nothing listens on the port, and delivers once a receiver comes up', async () => {
-    // Reserve a free loopback port, then close it: connections are refused until the late receiver starts.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const address = probe.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const url = `http://127.0.0.1:${address.port}/late`;
+    // A free loopback port nothing listens on: connections are refused until the late receiver starts.
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}/late`;
     const job = makeJob(TENANT, url, { eventSequence: 2 });
     await stack.table.createJob(job);
     await emitter.emit('job.succeeded', job, job.eventSequence);
@@ -61,7 +58,7 @@ describe('receiver outage', () => {
         res.writeHead(200).end();
       });
     });
-    await new Promise<void>((resolve) => late.listen(address.port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
     try {
       await waitFor(async () => bodies.length === 1, 20_000, 'delivery to the late receiver');
       const log = await waitFor(async () => {
@@ -78,12 +75,8 @@ describe('receiver outage', () => {
   });
 
   it('delivers every one of many events, signed and exactly once each, after an outage', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const address = probe.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const url = `http://127.0.0.1:${address.port}/outage`;
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}/outage`;
     const jobs = await Promise.all(
       Array.from({ length: 20 }, async () => {
         const job = makeJob(TENANT, url, { eventSequence: 5 });
@@ -106,7 +99,7 @@ describe('receiver outage', () => {
         res.writeHead(200).end();
       });
     });
-    await new Promise<void>((resolve) => late.listen(address.port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
     try {
       await waitFor(async () => got.length >= 20, 30_000, 'all twenty deliveries');
       await new Promise((resolve) => setTimeout(resolve, 500));
