@@ -6,7 +6,7 @@ import type { EventMessage } from '../../shared/events.js';
 import type { JobMessage, JobRecord } from '../../shared/job.js';
 import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
 import { usageOfRows } from '../support/usage.js';
-import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, quickJob, spawnWorker, waitFor, type ChildWorker } from './support.js';
+import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, jobsQueueEmpty, quickJob, spawnWorker, waitFor, type ChildWorker } from './support.js';
 
 const dir = bundleDir();
 let h: ApiHarness;
@@ -69,16 +69,13 @@ describe.skipIf(dir === null)('queue delivery with real worker processes', () =>
     const ids = jobs.map((j) => j.id);
     const rows = await allFinal(ids, 90_000);
     expect(rows.map((r) => r.status)).toEqual(ids.map(() => 'succeeded'));
-    await waitFor(async () => {
-      const depth = await h.stack.jobs.depth();
-      return depth.visible + depth.inFlight === 0 ? true : undefined;
-    }, 20_000, 'every copy consumed');
+    await jobsQueueEmpty(h.stack, 20_000);
 
     // A late duplicate after the job finished changes nothing.
     const [first] = rows;
     if (first === undefined) throw new Error('no job');
     await h.stack.jobs.send(message(first));
-    await waitFor(async () => ((await h.stack.jobs.depth()).visible + (await h.stack.jobs.depth()).inFlight === 0 ? true : undefined), 20_000, 'the late copy consumed');
+    await jobsQueueEmpty(h.stack, 20_000);
     expect(await h.stack.table.getJob('acme', first.id)).toEqual(first);
 
     const events = await collectEvents(eventsQueue(h.stack), 500);
