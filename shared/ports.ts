@@ -47,6 +47,8 @@ export interface ListPage<T> {
 export interface IdempotencyRecord {
   bodyHash: string;
   jobId: string;
+  /** When the key was claimed, in seconds since the epoch (the table sets it; 0 for claims written without it). */
+  claimedAt?: number;
 }
 
 export interface DeliveryRecord {
@@ -100,7 +102,8 @@ export interface JobTable {
 
   /** Conditional put of an idempotency key; returns the existing record when the key is taken. */
   claimIdempotencyKey(tenant: string, key: string, record: IdempotencyRecord, ttlSeconds: number): Promise<IdempotencyRecord | null>;
-  releaseIdempotencyKey(tenant: string, key: string): Promise<void>;
+  /** With `jobId`, only while the claim still names that job (a stale claim taken over once, not a fresh one). */
+  releaseIdempotencyKey(tenant: string, key: string, jobId?: string): Promise<void>;
 
   putApiKey(keyHash: string, tenant: string): Promise<void>;
   getTenantByApiKey(keyHash: string): Promise<string | null>;

@@ -1,11 +1,15 @@
 // Job creation, in this order:
 //   validate (schema + prepareJob) → store input images in S3 (claim check, inputs/{tenant}/{job}/{n}.{ext})
-//   → claim the Idempotency-Key → put the job row (conditional, status queued) → send the SQS message
-//   (DESIGN §4.5) → 202.
-// No half-job stays visible as queued: if the row cannot be written the key is released and the client gets
-// 503; if the SQS send fails after the row exists, the row goes queued → failed (api_error, retryable), the
-// key is released and the client gets 503, so a retry with the same key creates a fresh job. Inputs stored
-// for a request that then fails are unreferenced and expire with the bucket's lifecycle rule.
+//   → claim the Idempotency-Key → send the SQS message (DESIGN §4.5) → put the job row (conditional, status
+//   queued) → 202.
+// The row goes last, so no half-job is ever visible as queued, even if this process dies at any line: a row
+// exists only once its message does. A failed send leaves nothing (the key is released; 503). A failed or
+// never-written row leaves a message without a row, which the worker drops after a grace period
+// (workers/gpu/orphan-message.ts; the grace outlasts this put's retries), and the client gets 503 and
+// retries. The worker can see a message before its row lands (a fast receive): it reads again before it
+// gives up. A process that died after claiming a key leaves a claim without a row: once it is older than
+// STALE_CLAIM_SECONDS, a retry with that key takes it over. Inputs stored for a request that then fails are
+// unreferenced and expire with the bucket's lifecycle rule.
 import { PlatformError } from '../../shared/errors.js';
 import { newJobId } from '../../shared/ids.js';
 import type { JobMessage, JobRecord, StoredMessage } from '../../shared/job.js';
@@ -55,10 +59,21 @@ export async function emitSafely(emit: () => Promise<unknown> | undefined, job: 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The key is claimed but the job row may not be written yet (a concurrent twin is between claim and put):
- * wait briefly for it rather than answering with a job id that does not resolve.
+ * A claim older than this whose job row never appeared was left by a request that died (or gave up) between
+ * the claim and the row: a later request with the key takes it over. It outlasts the longest a live request
+ * spends there (two store calls, each with its retries).
  */
-async function replay(deps: ResolvedDeps, input: CreateJobInput, existing: IdempotencyRecord): Promise<CreateJobResult> {
+export const STALE_CLAIM_SECONDS = 300;
+
+const inProgress = () =>
+  conflict('idempotency_request_in_progress', 'a request with this Idempotency-Key is still being processed; retry shortly', 'Idempotency-Key');
+
+/**
+ * The key is claimed but the job row may not be written yet (a concurrent twin is between claim and put):
+ * wait briefly for it rather than answering with a job id that does not resolve. Null: the claim was stale
+ * and has been released, so the caller claims the key again.
+ */
+async function replay(deps: ResolvedDeps, input: CreateJobInput, existing: IdempotencyRecord): Promise<CreateJobResult | null> {
   if (existing.bodyHash !== input.bodyHash) {
     throw conflict('idempotency_key_reused', 'this Idempotency-Key was used with a different request body', 'Idempotency-Key');
   }
@@ -67,7 +82,12 @@ async function replay(deps: ResolvedDeps, input: CreateJobInput, existing: Idemp
     if (job !== null) return { job, replayed: true };
     await sleep(50);
   }
-  throw conflict('idempotency_request_in_progress', 'a request with this Idempotency-Key is still being processed; retry shortly', 'Idempotency-Key');
+  const ageSeconds = deps.now().getTime() / 1000 - (existing.claimedAt ?? 0);
+  if (ageSeconds > STALE_CLAIM_SECONDS && input.idempotencyKey !== null) {
+    await deps.jobs.releaseIdempotencyKey(input.tenant, input.idempotencyKey, existing.jobId);
+    return null;
+  }
+  throw inProgress();
 }
 
 export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Promise<CreateJobResult> {
@@ -86,12 +106,17 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   }
 
   const key = input.idempotencyKey;
-  if (key !== null) {
+  // Two rounds: a stale claim is released in the first and the key claimed again in the second.
+  for (let round = 0; key !== null && round < 2; round += 1) {
     const existing = await deps.jobs.claimIdempotencyKey(tenant, key, { bodyHash: input.bodyHash, jobId }, settings.idempotencyTtlSeconds);
-    if (existing !== null) return replay(deps, input, existing);
+    if (existing === null) break;
+    const replayed = await replay(deps, input, existing);
+    if (replayed !== null) return replayed;
+    if (round === 1) throw inProgress();
   }
   const release = async (): Promise<void> => {
-    if (key !== null) await deps.jobs.releaseIdempotencyKey(tenant, key).catch(() => undefined);
+    // Only our own claim: a slow request must not release a key that a retry has taken over since.
+    if (key !== null) await deps.jobs.releaseIdempotencyKey(tenant, key, jobId).catch(() => undefined);
   };
 
   const now = deps.now();
@@ -120,6 +145,15 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
     deadline: new Date(now.getTime() + settings.queueDeadlineSeconds * 1000).toISOString(),
   };
 
+  // The message first, then the row (see the top of this file): a row never exists without its message.
+  const message: JobMessage = { v: 1, job_id: jobId, tenant, model: prepared.model, attempt: 1 };
+  try {
+    await deps.queue.send(message);
+  } catch (err) {
+    await release();
+    throw unavailable('queue_unavailable', 'could not queue the job; retry', err);
+  }
+
   let created: boolean;
   try {
     created = await deps.jobs.createJob(job);
@@ -130,21 +164,6 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   if (!created) {
     await release();
     throw new PlatformError({ type: 'api_error', status: 500, code: 'job_id_collision', message: 'job id collision; retry', retryable: true });
-  }
-
-  const message: JobMessage = { v: 1, job_id: jobId, tenant, model: prepared.model, attempt: 1 };
-  try {
-    await deps.queue.send(message);
-  } catch (err) {
-    const failedAt = deps.now().toISOString();
-    await deps.jobs
-      .transition(tenant, jobId, ['queued'], 'failed', {
-        completedAt: failedAt,
-        error: { type: 'api_error', message: 'the job could not be queued; submit it again', retryable: true },
-      })
-      .catch(() => undefined);
-    await release();
-    throw unavailable('queue_unavailable', 'could not queue the job; retry', err);
   }
 
   if (emitQueued && deps.events) await emitSafely(() => deps.events?.emit('job.queued', job, 1), job);

@@ -33,7 +33,7 @@ describe.each(['document client', 'light JSON path'])('%s', (path) => {
   describe('idempotency keys', () => {
     it('claims a free key, then reports the holder to later claims', async () => {
       expect(await table.claimIdempotencyKey('t1', 'key-a', { bodyHash: 'h1', jobId: 'job_1' }, 86_400)).toBeNull();
-      expect(await table.claimIdempotencyKey('t1', 'key-a', { bodyHash: 'h2', jobId: 'job_2' }, 86_400)).toEqual({ bodyHash: 'h1', jobId: 'job_1' });
+      expect(await table.claimIdempotencyKey('t1', 'key-a', { bodyHash: 'h2', jobId: 'job_2' }, 86_400)).toEqual({ bodyHash: 'h1', jobId: 'job_1', claimedAt: now });
       expect(await table.claimIdempotencyKey('t2', 'key-a', { bodyHash: 'h3', jobId: 'job_3' }, 86_400)).toBeNull();
     });
 
@@ -44,7 +44,7 @@ describe.each(['document client', 'light JSON path'])('%s', (path) => {
       const winners = claims.map((c, i) => (c === null ? i : -1)).filter((i) => i >= 0);
       expect(winners).toHaveLength(1);
       const winner = winners[0] ?? -1;
-      expect(claims.filter((c) => c !== null)).toEqual(Array(7).fill({ bodyHash: `h${winner}`, jobId: `job_${winner}` }));
+      expect(claims.filter((c) => c !== null)).toEqual(Array(7).fill({ bodyHash: `h${winner}`, jobId: `job_${winner}`, claimedAt: now }));
     });
 
     it('stores the TTL attribute and treats an expired key as free', async () => {
@@ -52,13 +52,24 @@ describe.each(['document client', 'light JSON path'])('%s', (path) => {
       expect((await rawRow('TENANT#t1', 'IDEM#key-ttl'))?.expires_at).toBe(now + 100);
       now += 100;
       expect(await table.claimIdempotencyKey('t1', 'key-ttl', { bodyHash: 'new', jobId: 'job_new' }, 100)).toBeNull();
-      expect(await table.claimIdempotencyKey('t1', 'key-ttl', { bodyHash: 'x', jobId: 'job_x' }, 100)).toEqual({ bodyHash: 'new', jobId: 'job_new' });
+      expect(await table.claimIdempotencyKey('t1', 'key-ttl', { bodyHash: 'x', jobId: 'job_x' }, 100)).toEqual({ bodyHash: 'new', jobId: 'job_new', claimedAt: now });
     });
 
     it('frees a released key', async () => {
       await table.claimIdempotencyKey('t1', 'key-rel', { bodyHash: 'h', jobId: 'job_a' }, 60);
       await table.releaseIdempotencyKey('t1', 'key-rel');
       expect(await table.claimIdempotencyKey('t1', 'key-rel', { bodyHash: 'h', jobId: 'job_b' }, 60)).toBeNull();
+    });
+
+    it('releases a key for a given job only while the claim still names that job', async () => {
+      await table.claimIdempotencyKey('t1', 'key-own', { bodyHash: 'h', jobId: 'job_a' }, 60);
+      // A request that was taken over must not free its successor's claim.
+      await table.releaseIdempotencyKey('t1', 'key-own', 'job_other');
+      expect(await table.claimIdempotencyKey('t1', 'key-own', { bodyHash: 'h', jobId: 'job_b' }, 60)).toEqual({ bodyHash: 'h', jobId: 'job_a', claimedAt: now });
+      await table.releaseIdempotencyKey('t1', 'key-own', 'job_a');
+      expect(await table.claimIdempotencyKey('t1', 'key-own', { bodyHash: 'h', jobId: 'job_b' }, 60)).toBeNull();
+      // Releasing a key nobody holds is not an error.
+      await table.releaseIdempotencyKey('t1', 'key-none', 'job_a');
     });
   });
 

@@ -56,7 +56,7 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
     if (!item || num(item.expires_at) <= nowSeconds()) return null;
     const bodyHash = str(item.body_hash);
     const jobId = str(item.job_id);
-    return bodyHash !== null && jobId !== null ? { bodyHash, jobId } : null;
+    return bodyHash !== null && jobId !== null ? { bodyHash, jobId, claimedAt: num(item.claimed_at) } : null;
   }
 
   return {
@@ -67,7 +67,7 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
         try {
           const put = {
             TableName: tableName,
-            Item: { pk: tenantPk(tenant), sk: `IDEM#${key}`, body_hash: record.bodyHash, job_id: record.jobId, expires_at: now + ttlSeconds },
+            Item: { pk: tenantPk(tenant), sk: `IDEM#${key}`, body_hash: record.bodyHash, job_id: record.jobId, claimed_at: now, expires_at: now + ttlSeconds },
             ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
             ExpressionAttributeValues: { ':now': now },
           };
@@ -83,8 +83,14 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
       throw new Error(`idempotency key ${key} kept changing while being claimed`);
     },
 
-    async releaseIdempotencyKey(tenant, key) {
-      await client.send(new DeleteCommand({ TableName: tableName, Key: { pk: tenantPk(tenant), sk: `IDEM#${key}` } }));
+    async releaseIdempotencyKey(tenant, key, jobId) {
+      const condition = jobId === undefined ? {} : { ConditionExpression: 'job_id = :job', ExpressionAttributeValues: { ':job': jobId } };
+      try {
+        await client.send(new DeleteCommand({ TableName: tableName, Key: { pk: tenantPk(tenant), sk: `IDEM#${key}` }, ...condition }));
+      } catch (error) {
+        // The claim names another job now (or is gone): someone else released or took it over first.
+        if (!isConditionFailure(error)) throw error;
+      }
     },
 
     async putApiKey(keyHash, tenant) {

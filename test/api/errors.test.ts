@@ -133,25 +133,53 @@ describe('overloaded_error (503) and api_error (500)', () => {
     send: () => Promise.reject(new Error('injected: SQS unavailable')),
   });
 
-  it('an SQS failure after the row exists marks the row failed, releases the key and answers 503', async () => {
-    const app = h.appWith({ queue: failingQueue() });
-    const request = (a: typeof app) =>
-      a.request('/v1/jobs', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'idempotency-key': 'sqs-down' },
-        body: JSON.stringify(textJob('queue me')),
-      });
-    const res = await request(app);
+  /** Takes every message now on the jobs queue (the harness runs no worker). */
+  const collectJobMessages = async (): Promise<JobMessage[]> => {
+    const bodies: JobMessage[] = [];
+    for (;;) {
+      const batch = await h.stack.jobs.receive({ maxMessages: 10, waitSeconds: 0, visibilitySeconds: 30 });
+      if (batch.length === 0) return bodies;
+      for (const message of batch) {
+        bodies.push(message.body);
+        await h.stack.jobs.delete(message.receiptHandle);
+      }
+    }
+  };
+
+  const post = (a: ReturnType<typeof h.appWith>, key: string, text: string) =>
+    a.request('/v1/jobs', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(textJob(text)),
+    });
+
+  it('an SQS failure is 503 before any row exists; the released key lets the retry create the job', async () => {
+    const before = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
+    const res = await post(h.appWith({ queue: failingQueue() }), 'sqs-down', 'queue me');
     await expectError(res, 503, { type: 'overloaded_error', code: 'queue_unavailable' });
     expect(res.headers.get('retry-after')).toBe('1');
-    const page = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
-    expect(page.items[0]).toMatchObject({ status: 'failed', error: { type: 'api_error', retryable: true } });
-    // No half-job is visible as queued, and the released key lets the retry create a fresh job.
-    const retry = await request(h.app);
+    // The message goes before the row, so a failed send leaves no job at all, queued or otherwise.
+    const after = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
+    expect(after.items[0]?.id).toBe(before.items[0]?.id);
+    const retry = await post(h.app, 'sqs-down', 'queue me');
     expect(retry.status).toBe(202);
-    const job = (await retry.json()) as JobResource;
-    expect(job.id).not.toBe(page.items[0]?.id);
-    expect(job.status).toBe('queued');
+    expect(((await retry.json()) as JobResource).status).toBe('queued');
+  });
+
+  it('a DynamoDB failure after the send is 503 with no row; the message left behind names a job that does not exist', async () => {
+    await collectJobMessages();
+    const res = await post(h.appWith({ jobs: { ...h.stack.table, createJob: () => Promise.reject(new Error('injected: DynamoDB down')) } }), 'ddb-down', 'row me');
+    await expectError(res, 503, { type: 'overloaded_error', code: 'table_unavailable' });
+    const messages = await collectJobMessages();
+    expect(messages).toHaveLength(1);
+    const orphan = messages[0];
+    if (orphan === undefined) throw new Error('no message');
+    expect(orphan).toMatchObject({ v: 1, tenant: 'acme', model: 'nexus-mini', attempt: 1 });
+    // No row: the worker drops such a message after its grace period (workers/gpu/orphan-message.ts).
+    expect(await h.stack.table.getJob('acme', orphan.job_id)).toBeNull();
+    const retry = await post(h.app, 'ddb-down', 'row me');
+    expect(retry.status).toBe(202);
+    expect(((await retry.json()) as JobResource).id).not.toBe(orphan.job_id);
   });
 
   it('an S3 failure storing inputs is 503 and leaves no job row', async () => {

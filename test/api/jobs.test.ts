@@ -1,6 +1,7 @@
 // Every job endpoint against the real local stack: create, get, list, cancel, idempotency, Prefer: wait.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResource } from '../../functions/api/schemas/job-resource.js';
+import { STALE_CLAIM_SECONDS } from '../../functions/api/create-job.js';
 import { startApiHarness, textJob, type ApiHarness, type JsonError } from './api-harness.js';
 import { nearMissId } from '../support/ids.js';
 
@@ -221,6 +222,39 @@ describe('Idempotency-Key', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 202]);
     const ids = new Set(await Promise.all(replies.map(async (r) => (await json<JobResource>(r)).id)));
     expect(ids.size).toBe(1);
+  });
+
+  it('a claim left by a request that died before writing its row blocks the key (409) until it is stale, then a retry takes it over', async () => {
+    const body = textJob('died mid-request');
+    const headers = { authorization: `Bearer ${h.key}`, 'content-type': 'application/json', 'idempotency-key': 'k-dead' };
+    // The first request claims the key and then hangs in its SQS send forever, as a process that died there.
+    let reachedSend: () => void = () => undefined;
+    const claimed = new Promise<void>((resolve) => (reachedSend = resolve));
+    const hung = h.appWith({
+      queue: {
+        ...h.stack.jobs,
+        send: () => {
+          reachedSend();
+          return new Promise<void>(() => undefined);
+        },
+      },
+    });
+    void hung.request('/v1/jobs', { method: 'POST', headers, body: JSON.stringify(body) });
+    await claimed;
+
+    const fresh = await h.call('POST', '/v1/jobs', { body, headers: { 'idempotency-key': 'k-dead' } });
+    expect(fresh.status).toBe(409);
+    expect((await json<JsonError>(fresh)).error).toMatchObject({ code: 'idempotency_request_in_progress', param: 'Idempotency-Key' });
+
+    // The same retry, STALE_CLAIM_SECONDS later: it takes the key over and creates the job.
+    const later = h.appWith({ now: () => new Date(Date.now() + (STALE_CLAIM_SECONDS + 5) * 1000) });
+    const takeover = await later.request('/v1/jobs', { method: 'POST', headers, body: JSON.stringify(body) });
+    expect(takeover.status).toBe(202);
+    const job = await json<JobResource>(takeover);
+    expect(job.status).toBe('queued');
+    const replay = await h.call('POST', '/v1/jobs', { body, headers: { 'idempotency-key': 'k-dead' } });
+    expect(replay.status).toBe(200);
+    expect((await json<JobResource>(replay)).id).toBe(job.id);
   });
 
   it('rejects a malformed key', async () => {

@@ -9,6 +9,7 @@ import type { ModelRequest, ModelResult } from '../model/types.js';
 import { classifyFailure, type BackoffOptions } from './failures.js';
 import { resolveMessages, toModelRequest, type ImageFetcher } from './inputs.js';
 import { emitTerminal, type JobEventSink } from './job-events.js';
+import { settleMissingRow } from './orphan-message.js';
 import { storeOutputs, usageOf } from './outputs.js';
 
 export interface JobDeps {
@@ -102,10 +103,8 @@ async function finalize(job: JobRecord, to: 'failed' | 'expired', patch: JobPatc
 async function settleUnclaimable(message: ReceivedMessage<JobMessage>, deps: JobDeps): Promise<Disposition | null> {
   const { tenant, job_id: jobId } = message.body;
   const job = await deps.table.getJob(tenant, jobId);
-  if (job === null) {
-    deps.log('job_missing', { jobId, tenant });
-    return { action: 'delete' };
-  }
+  // The API sends the message before it writes the row: it may not have landed yet, or never will.
+  if (job === null) return settleMissingRow(message, deps);
   if (FINAL_STATUSES.includes(job.status)) return settleFinalJob(job, message, deps);
   if (job.status === 'running' && (job.attempt ?? 0) >= message.receiveCount) {
     // A duplicate delivery while the run that claimed the job is alive: no second run. The claiming

@@ -12,6 +12,7 @@ import { countUsage } from './process-job.js';
 import { createEventEmitter } from '../../shared/events.js';
 import { nearMissId } from '../../test/support/ids.js';
 import { usageOfRows } from '../../test/support/usage.js';
+import { sleep } from '../../test/support/wait.js';
 
 const dir = bundleDir();
 let h: ApiHarness;
@@ -64,6 +65,31 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     expect(events[1]?.job.status).toBe('succeeded');
     await jobsQueueEmpty(h.stack);
     expect(await h.stack.jobs.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('runs a job whose message arrives before its row (the API sends first and writes the row after)', async () => {
+    // The row put lands 600 ms after the send: the worker's first delivery (tens of ms) finds no row, reads
+    // again, hands the message back for a second, and the next delivery runs the job.
+    const slowRow = h.appWith({
+      jobs: {
+        ...h.stack.table,
+        createJob: async (job) => {
+          await sleep(600);
+          return h.stack.table.createJob(job);
+        },
+      },
+    });
+    const res = await slowRow.request('/v1/jobs', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(quickJob(31)),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const job = await finalRow(id);
+    expect(job.status).toBe('succeeded');
+    expect(job.result?.images).toHaveLength(1);
+    await jobsQueueEmpty(h.stack);
   });
 
   it('runs a duplicate delivery of a finished job no second time', async () => {
