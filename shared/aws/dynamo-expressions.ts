@@ -53,6 +53,12 @@ export function encodeCursor(key: { pk: string; sk: string }): string {
 }
 
 /** Decodes a cursor and checks that it belongs to `pk` and to rows starting with `skPrefix`. */
+/**
+ * Longest sort key a cursor may carry. Ours are under 64 characters (`JOB#job_…`, `DELIVERY#n`); DynamoDB refuses
+ * a start key over 1024 bytes with a ValidationException, which a forged cursor must not turn into a 500.
+ */
+const MAX_CURSOR_SORT_KEY_CHARS = 256;
+
 export function decodeCursor(cursor: string, pk: string, skPrefix: string): { pk: string; sk: string } {
   const bad = () => invalidRequest('invalid_cursor', 'The pagination cursor is not valid.', 'cursor');
   let parsed: unknown;
@@ -63,6 +69,6 @@ export function decodeCursor(cursor: string, pk: string, skPrefix: string): { pk
   }
   if (typeof parsed !== 'object' || parsed === null || !('pk' in parsed) || !('sk' in parsed)) throw bad();
   const { pk: cursorPk, sk: cursorSk } = parsed;
-  if (cursorPk !== pk || typeof cursorSk !== 'string' || !cursorSk.startsWith(skPrefix)) throw bad();
+  if (cursorPk !== pk || typeof cursorSk !== 'string' || !cursorSk.startsWith(skPrefix) || cursorSk.length > MAX_CURSOR_SORT_KEY_CHARS) throw bad();
   return { pk, sk: cursorSk };
 }

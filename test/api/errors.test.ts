@@ -55,6 +55,8 @@ describe('invalid_request_error (400) with param paths', () => {
     ['webhook with credentials', textJob('x', { webhook: { url: 'https://u:p@example.com/h' } }), 'webhook.url', 'invalid_webhook_url'],
     ['unknown webhook event', textJob('x', { webhook: { url: 'https://example.com/h', events: ['job.exploded'] } }), 'webhook.events[0]', 'invalid_parameter'],
     ['metadata value not a string', textJob('x', { metadata: { a: 1 } }), 'metadata.a', 'invalid_parameter'],
+    // JSON.parse makes "__proto__" an own key; it must be refused, not silently dropped from the stored job.
+    ['metadata key __proto__', textJob('x', { metadata: JSON.parse('{"a":"b","__proto__":"x"}') as unknown }), 'metadata.__proto__', 'invalid_parameter'],
     ['too many metadata keys', textJob('x', { metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), 'metadata', 'invalid_parameter'],
     ['image URL scheme', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('ftp://x/y.png')] }] }, 'messages[0].content[0].image_url.url', 'invalid_image_url'],
     ['not base64', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('data:image/png;base64,@@@@')] }] }, 'messages[0].content[0].image_url.url', 'invalid_data_uri'],

@@ -137,6 +137,11 @@ describe('GET /v1/jobs (pagination)', () => {
     const page = await json<{ next_cursor: string | null }>(await h.call('GET', '/v1/jobs?limit=1', { key: h.otherKey }));
     const stolen = await h.call('GET', `/v1/jobs?cursor=${encodeURIComponent(page.next_cursor ?? '')}`);
     expect(stolen.status).toBe(400);
+    // Well-formed, own tenant, but a sort key longer than DynamoDB accepts in a start key (was a 500).
+    const long = Buffer.from(JSON.stringify({ pk: 'TENANT#acme', sk: `JOB#${'a'.repeat(1400)}` })).toString('base64url');
+    const tooLong = await h.call('GET', `/v1/jobs?cursor=${long}`);
+    expect(tooLong.status).toBe(400);
+    expect((await json<JsonError>(tooLong)).error).toMatchObject({ code: 'invalid_cursor', param: 'cursor' });
   });
 });
 

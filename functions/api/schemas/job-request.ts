@@ -81,16 +81,22 @@ export const WebhookSpecSchema = z
   })
   .openapi('WebhookSpec');
 
-export const MetadataSchema = z
-  .record(
-    wellFormedText(L.maxMetadataKeyChars)
-      .pipe(z.string().min(1))
-      // Assigning "__proto__" to a plain object would silently drop the entry instead of storing it.
-      .refine((k) => k !== '__proto__', { message: 'metadata key "__proto__" is reserved' }),
-    wellFormedText(L.maxMetadataValueChars),
-  )
+const MetadataRecord = z
+  .record(wellFormedText(L.maxMetadataKeyChars).pipe(z.string().min(1)), wellFormedText(L.maxMetadataValueChars))
   .refine((m) => Object.keys(m).length <= L.maxMetadataKeys, { message: `at most ${L.maxMetadataKeys} metadata keys` })
   .openapi('Metadata');
+
+/**
+ * JSON.parse makes "__proto__" an ordinary own key, but zod's record skips it (assigning it to a plain object
+ * would replace the prototype), so the entry would vanish from an accepted request. It is refused here, on
+ * the raw object, before the record sees it.
+ */
+export const MetadataSchema = z.preprocess((value, ctx) => {
+  if (typeof value === 'object' && value !== null && Object.prototype.hasOwnProperty.call(value, '__proto__')) {
+    ctx.issues.push({ code: 'custom', message: 'metadata key "__proto__" is reserved', input: value, path: ['__proto__'] });
+  }
+  return value;
+}, MetadataRecord);
 
 export const JobRequestSchema = z
   .strictObject({
