@@ -5,7 +5,7 @@ import { isId } from '../../shared/ids.js';
 import type { JobOutputSpec, JobParams, Role, WebhookSpec } from '../../shared/job.js';
 import type { ObjectStore } from '../../shared/ports.js';
 import type { ModelCatalog } from './deps.js';
-import { parseDataUri } from './images/data-uri.js';
+import { isDataUri, parseDataUri } from './images/data-uri.js';
 import { sniffImage, type ImageInfo } from './images/sniff.js';
 import { DEFAULT_LIMITS as L } from './limits.js';
 import { FINAL_WEBHOOK_EVENTS, randomSeed } from './request-defaults.js';
@@ -77,7 +77,7 @@ async function preparePart(part: ContentPart, param: string, ctx: PrepareContext
   if (part.type === 'text') return { type: 'text', text: part.text };
   const url = part.image_url.url;
   const urlParam = `${param}.image_url.url`;
-  if (url.startsWith('data:')) {
+  if (isDataUri(url)) {
     const decoded = parseDataUri(url, L.maxImageBytes);
     if (!decoded.ok) throw invalidRequest(decoded.code, `${urlParam}: ${decoded.message}`, urlParam);
     const index = next();

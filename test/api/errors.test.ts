@@ -29,6 +29,12 @@ describe('authentication_error (401)', () => {
     await expectError(await h.app.request('/v1/models', { headers: { authorization: 'Basic abc' } }), 401, { code: 'invalid_api_key' });
     await expectError(await h.call('GET', '/v1/models', { key: 'sk_wrong' }), 401, { code: 'invalid_api_key' });
   });
+
+  it('takes the scheme in any case (RFC 9110), but not the key', async () => {
+    expect((await h.app.request('/v1/models', { headers: { authorization: `bearer ${h.key}` } })).status).toBe(200);
+    expect((await h.app.request('/v1/models', { headers: { authorization: `BEARER ${h.key}` } })).status).toBe(200);
+    await expectError(await h.app.request('/v1/models', { headers: { authorization: `Bearer ${h.key.toUpperCase()}` } }), 401, { code: 'invalid_api_key' });
+  });
 });
 
 describe('invalid_request_error (400) with param paths', () => {

@@ -20,10 +20,13 @@ export function decodeBase64(text: string): Uint8Array | null {
   return bytes;
 }
 
+/** A data: URI (the scheme is case-insensitive, RFC 3986 §3.1). */
+export const isDataUri = (url: string): boolean => url.length >= 5 && url.slice(0, 5).toLowerCase() === 'data:';
+
 /** Parses `data:<type>[;param]*;base64,<payload>`; the declared type is advisory (the bytes decide). */
 export function parseDataUri(uri: string, maxBytes: number): DataUriResult {
   const comma = uri.indexOf(',');
-  if (!uri.startsWith('data:') || comma < 0) return { ok: false, code: 'invalid_data_uri', message: 'data URI must look like data:image/png;base64,...' };
+  if (!isDataUri(uri) || comma < 0) return { ok: false, code: 'invalid_data_uri', message: 'data URI must look like data:image/png;base64,...' };
   const meta = uri.slice(5, comma).split(';');
   if (meta.at(-1)?.toLowerCase() !== 'base64') return { ok: false, code: 'invalid_data_uri', message: 'data URI must be base64-encoded' };
   const payload = uri.slice(comma + 1);

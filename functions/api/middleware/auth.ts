@@ -15,7 +15,8 @@ export interface AuthOptions {
 const unauthenticated = (code: string, message: string): PlatformError =>
   new PlatformError({ type: 'authentication_error', status: 401, code, message });
 
-const BEARER = /^Bearer +([\x21-\x7e]{1,256})$/;
+// The scheme is case-insensitive (RFC 9110 §11.1); the key is not.
+const BEARER = /^Bearer +([\x21-\x7e]{1,256})$/i;
 
 /** `Authorization: Bearer <key>` → tenant, via the hashed key in the table. */
 export function bearerAuth(options: AuthOptions): MiddlewareHandler<ApiEnv> {
