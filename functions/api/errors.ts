@@ -33,14 +33,22 @@ function locate(issue: Issue, base: PathKey[]): Located {
     return { path: [...path, issue.keys[0] ?? ''], message: `unknown field ${JSON.stringify(issue.keys[0] ?? '')}` };
   }
   if (issue.code === 'invalid_union' && 'errors' in issue && issue.errors.length > 0) {
-    let best: Located | null = null;
+    // Deepest first; at the same depth, a branch whose type matched but a constraint failed (an array with too
+    // many parts) says more than one that wanted another type.
+    let best: (Located & { typeMismatch: boolean }) | null = null;
+    let missing = false;
     for (const branch of issue.errors) {
       const first = branch[0];
       if (first === undefined) continue;
-      const candidate = locate(first, path);
-      if (best === null || candidate.path.length > best.path.length) best = candidate;
+      const typeMismatch = first.code === 'invalid_type' || first.code === 'invalid_union';
+      if (first.code === 'invalid_type' && first.path.length === 0 && / received undefined$/.test(first.message)) missing = true;
+      const candidate = { ...locate(first, path), typeMismatch };
+      const deeper = best === null || candidate.path.length > best.path.length;
+      const sameDepthBetter = best !== null && candidate.path.length === best.path.length && best.typeMismatch && !typeMismatch;
+      if (deeper || sameDepthBetter) best = candidate;
     }
-    if (best !== null && best.path.length > path.length) return best;
+    if (best !== null && (best.path.length > path.length || !best.typeMismatch)) return { path: best.path, message: best.message };
+    if (missing) return { path, message: 'required' };
     return { path, message: issue.message === 'Invalid input' ? 'value has the wrong type' : issue.message };
   }
   return { path, message: issue.message };

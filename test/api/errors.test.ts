@@ -75,6 +75,17 @@ describe('invalid_request_error (400) with param paths', () => {
     await expectError(await post(body), 400, { type: 'invalid_request_error', param, code });
   });
 
+  it('says what is wrong with a content value: a broken constraint, a missing value, or the wrong type', async () => {
+    const content = async (value: unknown) => {
+      const message = value === undefined ? { role: 'user' } : { role: 'user', content: value };
+      const err = await expectError(await post({ model: 'nexus-mini', messages: [message] }), 400, { param: 'messages[0].content' });
+      return err.error.message;
+    };
+    expect(await content(Array.from({ length: 21 }, () => ({ type: 'text', text: 'a' })))).toBe('messages[0].content: Too big: expected array to have <=20 items');
+    expect(await content(undefined)).toBe('messages[0].content: required');
+    expect(await content(5)).toBe('messages[0].content: value has the wrong type');
+  });
+
   it('a conversation must end with a user turn, and the error says so', async () => {
     const body = { model: 'nexus-mini', messages: [{ role: 'user', content: 'Generate an image.' }, { role: 'assistant', content: 'Here is the image:' }] };
     const err = await expectError(await post(body), 400, { param: 'messages[1].role' });
