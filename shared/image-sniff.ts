@@ -1,6 +1,6 @@
-// Image format and dimensions from the first bytes, in plain TypeScript: the API must refuse a huge or
-// disguised image before anything decodes it (decompression bombs), and it runs on edge runtimes where
-// native codecs are not available. Full decoding is the worker's job.
+// Image format and dimensions from the first bytes, in plain TypeScript: a huge or disguised image must be
+// refused before anything decodes it (decompression bombs) — by the API for data URIs and uploads, on edge
+// runtimes without native codecs, and by the worker for images it fetches by URL. Full decoding is the model's.
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 export type ImageMediaType = 'image/png' | 'image/jpeg' | 'image/webp';

@@ -1,5 +1,7 @@
 // Request limits of the public API. They are part of the contract (README "Limits", OpenAPI descriptions),
-// so they live in one place that both the schemas and the docs read.
+// so they live in one place that both the schemas and the docs read. The image limits come from shared/, where
+// the worker reads them too (images fetched by URL are held to the same limits).
+import { IMAGE_LIMITS } from '../../shared/image-limits.js';
 
 export interface ApiLimits {
   /** Whole request body, bytes (413 above). */
@@ -28,9 +30,9 @@ export const DEFAULT_LIMITS: ApiLimits = {
   maxMessages: 32,
   maxImages: 4,
   maxTextChars: 4000,
-  maxImageSide: 4096,
-  maxImagePixels: 16 * 1024 * 1024,
-  maxImageBytes: 6 * 1024 * 1024,
+  maxImageSide: IMAGE_LIMITS.maxImageSide,
+  maxImagePixels: IMAGE_LIMITS.maxImagePixels,
+  maxImageBytes: IMAGE_LIMITS.maxImageBytes,
   maxMetadataKeys: 16,
   maxMetadataKeyChars: 64,
   maxMetadataValueChars: 512,
