@@ -72,7 +72,8 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
     // worker whose health says busy (mid-job: it holds claimed messages) dies, and a fresh one takes its place.
     const ports = new Map<ChildWorker, number>();
     const spawnTracked = (): ChildWorker => {
-      const child = spawnWorker(h.stack, bundle);
+      // The workers know the raised count: a transient failure before the 10th delivery is retried, not failed.
+      const child = spawnWorker(h.stack, bundle, { WORKER_MAX_RECEIVE_COUNT: '10' });
       void child.ready.then((port) => ports.set(child, port));
       return child;
     };

@@ -1,6 +1,8 @@
 // The worker's own settings, zod-parsed from the environment by main.ts (AWS settings come from
 // shared/config.ts). Defaults suit the GPU container; tests and `npm start` shorten the timings.
 import { z } from 'zod';
+import { IMAGE_LIMITS } from '../../shared/image-limits.js';
+import { DEFAULT_RETRY } from './failures.js';
 
 const bool = z
   .enum(['0', '1', 'true', 'false'])
@@ -39,13 +41,19 @@ const envSchema = z.object({
   WORKER_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
   WORKER_BACKOFF_BASE_SECONDS: z.coerce.number().min(0).default(2),
   WORKER_BACKOFF_MAX_SECONDS: z.coerce.number().min(0).default(300),
+  /**
+   * The jobs queue's maxReceiveCount (infra/config.ts, shared/aws/provision.ts: 5). A transient failure on
+   * that delivery fails the job with its own cause instead of handing it to the DLQ.
+   */
+  WORKER_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).default(DEFAULT_RETRY.maxReceiveCount),
   WORKER_DLQ_CONSUMER: bool.default(true),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
   HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
   /** Local configuration only: image URLs may point at loopback (and use http there). */
   ALLOW_LOOPBACK_FETCH: bool.default(false),
   IMAGE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  IMAGE_FETCH_MAX_BYTES: z.coerce.number().int().min(1).default(10 * 1024 * 1024),
+  /** Bytes of an image fetched by URL; the limit every input image is held to (README "Limits"). */
+  IMAGE_FETCH_MAX_BYTES: z.coerce.number().int().min(1).default(IMAGE_LIMITS.maxImageBytes),
   /** Set by ECS inside the task; absent (local runs) turns scale-in protection off. */
   ECS_AGENT_URI: z.string().url().optional(),
   TASK_PROTECTION_MINUTES: z.coerce.number().int().min(1).max(2880).default(30),
@@ -68,7 +76,7 @@ export interface WorkerConfig {
   heartbeatMs: number;
   progressIntervalMs: number;
   graceMs: number;
-  backoff: { baseSeconds: number; maxSeconds: number };
+  retry: { baseSeconds: number; maxSeconds: number; maxReceiveCount: number };
   dlqConsumer: boolean;
   health: { port: number; host: string };
   allowLoopbackFetch: boolean;
@@ -104,7 +112,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     heartbeatMs: e.WORKER_HEARTBEAT_MS,
     progressIntervalMs: e.WORKER_PROGRESS_INTERVAL_MS,
     graceMs: e.WORKER_GRACE_MS,
-    backoff: { baseSeconds: e.WORKER_BACKOFF_BASE_SECONDS, maxSeconds: e.WORKER_BACKOFF_MAX_SECONDS },
+    retry: { baseSeconds: e.WORKER_BACKOFF_BASE_SECONDS, maxSeconds: e.WORKER_BACKOFF_MAX_SECONDS, maxReceiveCount: e.WORKER_MAX_RECEIVE_COUNT },
     dlqConsumer: e.WORKER_DLQ_CONSUMER,
     health: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
     allowLoopbackFetch: e.ALLOW_LOOPBACK_FETCH,

@@ -1,6 +1,7 @@
-// Consumes the jobs DLQ inside the worker process: a message lands there after maxReceiveCount deliveries
-// (crashes or transient failures every time), and its job becomes `failed` with a clear error and a
-// job.failed event (so its webhook goes out). Runs in every worker; SQS hands each message to one of them.
+// Consumes the jobs DLQ inside the worker process: a message lands there after maxReceiveCount deliveries that
+// crashed (a transient failure on the last delivery fails the job itself, with its cause: failures.ts), and
+// its job becomes `failed` with a clear error and a job.failed event (so its webhook goes out). Runs in every
+// worker; SQS hands each message to one of them.
 import type { JobMessage } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
 import type { JobTable, MessageQueue, ReceivedMessage } from '../../shared/ports.js';

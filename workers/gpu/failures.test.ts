@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { invalidRequest, PlatformError } from '../../shared/errors.js';
 import { ModelError } from '../model/errors.js';
-import { backoffSeconds, classifyFailure, InputError } from './failures.js';
+import { backoffSeconds, classifyFailure, InputError, TransientInputError } from './failures.js';
 
 describe('classifyFailure', () => {
   it('fails bad input permanently, with the input error type', () => {
@@ -33,6 +33,26 @@ describe('classifyFailure', () => {
       kind: 'transient',
       delaySeconds: 4,
     });
+  });
+
+  it('fails a transient failure on the last delivery with its own cause, retryable', () => {
+    const policy = { baseSeconds: 2, maxSeconds: 300, maxReceiveCount: 3 };
+    const refused = new TransientInputError('image_fetch_failed', 'could not fetch image http://a/x.png: connection refused');
+    expect(classifyFailure(refused, 2, policy)).toEqual({
+      kind: 'transient',
+      error: { type: 'image_fetch_failed', message: 'could not fetch image http://a/x.png: connection refused', retryable: true },
+      delaySeconds: 4,
+    });
+    expect(classifyFailure(refused, 3, policy)).toEqual({
+      kind: 'exhausted',
+      error: { type: 'image_fetch_failed', message: 'could not fetch image http://a/x.png: connection refused (after 3 attempts)', retryable: true },
+    });
+    expect(classifyFailure(new Error('socket hang up'), 5)).toEqual({
+      kind: 'exhausted',
+      error: { type: 'worker_error', message: 'socket hang up (after 5 attempts)', retryable: true },
+    });
+    // A drain's abort on the last delivery is not the job's failure: it is handed back as before.
+    expect(classifyFailure(new DOMException('stop', 'AbortError'), 5)).toEqual({ kind: 'aborted' });
   });
 
   it('reports an abort as such (cancel or drain decide what follows)', () => {

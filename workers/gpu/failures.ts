@@ -1,8 +1,10 @@
 // The one place where the worker decides what a failure means (DESIGN §5: classify once).
 // permanent: the request itself is bad → the job fails at once, the message is deleted, no retry.
 // transient: the fault is ours or a dependency's → the message is left for redelivery after a backoff;
+// exhausted: a transient failure on the queue's last delivery (maxReceiveCount) → the job fails there with
+//   that failure's own cause, rather than going to the DLQ, whose consumer can only say that every try failed.
+// A crash needs no code: the message reappears after its visibility timeout and a later delivery takes over;
 //   after maxReceiveCount deliveries SQS moves it to the DLQ and the DLQ consumer fails the job.
-// A crash needs no code: the message reappears after its visibility timeout and a later delivery takes over.
 import { PlatformError } from '../../shared/errors.js';
 import type { JobError } from '../../shared/job.js';
 import { ModelError } from '../model/errors.js';
@@ -18,21 +20,39 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * A failure worth another delivery whose cause the customer should still see if every delivery meets it (an
+ * image server that refuses connections or never answers): `type` becomes the job's error type then.
+ */
+export class TransientInputError extends Error {
+  readonly type: string;
+
+  constructor(type: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'TransientInputError';
+    this.type = type;
+  }
+}
+
 export type FailureClass =
   | { kind: 'permanent'; error: JobError }
   | { kind: 'transient'; error: JobError; delaySeconds: number }
+  /** Transient, but on the last delivery the queue makes: the job fails with this error (retryable: a new job may work). */
+  | { kind: 'exhausted'; error: JobError }
   | { kind: 'aborted' };
 
-export interface BackoffOptions {
+export interface RetryPolicy {
   /** Seconds before the first redelivery; doubled per delivery. */
   baseSeconds: number;
   maxSeconds: number;
+  /** The jobs queue's maxReceiveCount: the delivery with this receive count is the last before the DLQ. */
+  maxReceiveCount: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseSeconds: 2, maxSeconds: 300 };
+export const DEFAULT_RETRY: RetryPolicy = { baseSeconds: 2, maxSeconds: 300, maxReceiveCount: 5 };
 
 /** Visibility delay for the next delivery after `receiveCount` deliveries failed transiently. */
-export function backoffSeconds(receiveCount: number, options: BackoffOptions = DEFAULT_BACKOFF): number {
+export function backoffSeconds(receiveCount: number, options: Pick<RetryPolicy, 'baseSeconds' | 'maxSeconds'> = DEFAULT_RETRY): number {
   const exponent = Math.max(0, receiveCount - 1);
   return Math.min(options.maxSeconds, Math.round(options.baseSeconds * 2 ** exponent));
 }
@@ -47,7 +67,7 @@ function message(error: unknown): string {
 
 const PERMANENT_MODEL_CODES = new Set(['invalid_image', 'invalid_request', 'context_too_long']);
 
-export function classifyFailure(error: unknown, receiveCount: number, backoff: BackoffOptions = DEFAULT_BACKOFF): FailureClass {
+export function classifyFailure(error: unknown, receiveCount: number, retry: RetryPolicy = DEFAULT_RETRY): FailureClass {
   if (isAbort(error)) return { kind: 'aborted' };
   if (error instanceof InputError) {
     return { kind: 'permanent', error: { type: error.type, message: error.message, retryable: false } };
@@ -59,9 +79,12 @@ export function classifyFailure(error: unknown, receiveCount: number, backoff: B
     return { kind: 'permanent', error: { type: error.code, message: error.message, retryable: false } };
   }
   // Everything else (AWS throttling, network, a model fault that is not the input's) is worth another delivery.
-  return {
-    kind: 'transient',
-    error: { type: 'worker_error', message: message(error), retryable: true },
-    delaySeconds: backoffSeconds(receiveCount, backoff),
-  };
+  const cause: JobError =
+    error instanceof TransientInputError
+      ? { type: error.type, message: error.message, retryable: true }
+      : { type: 'worker_error', message: message(error), retryable: true };
+  if (receiveCount >= retry.maxReceiveCount) {
+    return { kind: 'exhausted', error: { ...cause, message: `${cause.message} (after ${receiveCount} attempts)` } };
+  }
+  return { kind: 'transient', error: cause, delaySeconds: backoffSeconds(receiveCount, retry) };
 }

@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { createGuardedFetch, type ConnectRequest, type Connector } from '../../shared/guarded-fetch.js';
 import { createSsrfGuard } from '../../shared/ssrf-guard.js';
-import { InputError } from './failures.js';
+import { InputError, TransientInputError } from './failures.js';
 import { createImageFetcher } from './image-fetcher.js';
 
-const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+/** A PNG's signature and IHDR chunk, declaring width × height: all the header check reads. */
+function pngHeader(width: number, height: number): Uint8Array {
+  const bytes = new Uint8Array(33);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  return bytes;
+}
+
+const PNG = pngHeader(8, 8);
 
 /** Answers from a table keyed by URL; never opens a socket. */
 function tableConnector(answers: Record<string, { status: number; headers?: Record<string, string>; body?: Uint8Array }>): { connect: Connector; calls: ConnectRequest[] } {
@@ -28,7 +38,7 @@ function fetcher(connect: Connector) {
   const guard = createSsrfGuard({
     resolve: async (host) => ({ 'images.example.com': ['93.184.216.34'], 'loop.example.com': ['127.0.0.1'] })[host] ?? [],
   });
-  return createImageFetcher(createGuardedFetch({ guard, connect, maxBytes: 1024 }));
+  return createImageFetcher(createGuardedFetch({ guard, connect, maxBytes: 1024 }), { maxImageBytes: 1024, maxImageSide: 4096, maxImagePixels: 16 * 1024 * 1024 });
 }
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
@@ -79,7 +89,56 @@ describe('image fetcher', () => {
   it('treats a busy upstream (503) as transient', async () => {
     const { connect } = tableConnector({ 'https://images.example.com/busy': { status: 503 } });
     const error = await failure(fetcher(connect)('https://images.example.com/busy'));
-    expect(error).not.toBeInstanceOf(InputError);
-    expect(error).toMatchObject({ message: 'image URL https://images.example.com/busy answered HTTP 503' });
+    expect(error).toBeInstanceOf(TransientInputError);
+    expect(error).toMatchObject({ type: 'image_fetch_failed', message: 'image URL https://images.example.com/busy answered HTTP 503' });
+  });
+
+  it('treats a refused connection as transient, in words a customer can read', async () => {
+    const refused: Connector = async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 93.184.216.34:443'), { code: 'ECONNREFUSED' });
+    };
+    expect(await failure(fetcher(refused)('https://images.example.com/a.png'))).toMatchObject({
+      name: 'TransientInputError',
+      type: 'image_fetch_failed',
+      message: 'could not fetch image https://images.example.com/a.png: connection refused',
+    });
+  });
+
+  it('refuses an image over the byte limit as image_too_large, naming the limit', async () => {
+    const big = new Uint8Array(1025);
+    big.set(PNG);
+    const { connect } = tableConnector({ 'https://images.example.com/big.png': { status: 200, body: big } });
+    expect(await failure(fetcher(connect)('https://images.example.com/big.png'))).toMatchObject({
+      name: 'InputError',
+      type: 'image_too_large',
+      message: 'image URL https://images.example.com/big.png: image is larger than 1024 bytes',
+    });
+  });
+
+  it.each([
+    [4097, 64, 'image is 4097x64; at most 4096px a side and 16777216 pixels'],
+    [64, 4097, 'image is 64x4097; at most 4096px a side and 16777216 pixels'],
+    [100_000, 100_000, 'image is 100000x100000; at most 4096px a side and 16777216 pixels'],
+  ])('refuses a %ix%i header as image_too_large before decoding', async (width, height, problem) => {
+    const { connect } = tableConnector({ 'https://images.example.com/wide.png': { status: 200, body: pngHeader(width, height) } });
+    expect(await failure(fetcher(connect)('https://images.example.com/wide.png'))).toMatchObject({
+      name: 'InputError',
+      type: 'image_too_large',
+      message: `image URL https://images.example.com/wide.png: ${problem}`,
+    });
+  });
+
+  it('takes an image at the side limit', async () => {
+    const { connect } = tableConnector({ 'https://images.example.com/edge.png': { status: 200, body: pngHeader(4096, 4096) } });
+    expect(await fetcher(connect)('https://images.example.com/edge.png')).toEqual(pngHeader(4096, 4096));
+  });
+
+  it('refuses a PNG whose header is broken as invalid_image', async () => {
+    const { connect } = tableConnector({ 'https://images.example.com/cut.png': { status: 200, body: PNG.subarray(0, 12) } });
+    expect(await failure(fetcher(connect)('https://images.example.com/cut.png'))).toMatchObject({
+      name: 'InputError',
+      type: 'invalid_image',
+      message: 'image URL https://images.example.com/cut.png: png header is truncated',
+    });
   });
 });

@@ -6,7 +6,7 @@ import type { JobMessage, JobRecord } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
 import type { JobPatch, JobTable, ObjectStore, ReceivedMessage } from '../../shared/ports.js';
 import type { ModelRequest, ModelResult } from '../model/types.js';
-import { classifyFailure, type BackoffOptions } from './failures.js';
+import { classifyFailure, type RetryPolicy } from './failures.js';
 import { resolveMessages, toModelRequest, type ImageFetcher } from './inputs.js';
 import { emitTerminal, type JobEventSink } from './job-events.js';
 import { settleMissingRow } from './orphan-message.js';
@@ -19,7 +19,7 @@ export interface JobDeps {
   fetchImage: ImageFetcher;
   /** `name@version` of the loaded bundle, written to the row at claim. */
   modelId: string;
-  backoff: BackoffOptions;
+  retry: RetryPolicy;
   now: () => Date;
   log: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -87,8 +87,8 @@ async function settleFinalJob(job: JobRecord, message: ReceivedMessage<JobMessag
   return { action: 'delete' };
 }
 
-/** Final transition of a job this run does not hold (expired, failed by bad input): won → event + delete. */
-async function finalize(job: JobRecord, to: 'failed' | 'expired', patch: JobPatch, deps: JobDeps, from: JobRecord['status'][]): Promise<JobRecord | null> {
+/** Final transition to a state without output (failed, canceled, expired): the winner emits the terminal event. */
+async function finalize(job: JobRecord, to: 'failed' | 'canceled' | 'expired', patch: JobPatch, deps: JobDeps, from: JobRecord['status'][]): Promise<JobRecord | null> {
   const final = await deps.table.transition(job.tenant, job.id, from, to, {
     ...patch,
     completedAt: deps.now().toISOString(),
@@ -125,6 +125,12 @@ export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: 
       const disposition = await settleUnclaimable(message, deps);
       if (disposition !== null) return { kind: 'settled', disposition };
       continue;
+    }
+    if (claimed.cancelRequested) {
+      // A cancel reached the job while a run held it, and the job went back to the queue with it (a release
+      // that raced the cancel, or a run that died): honour it instead of running the job again.
+      const canceled = await finalize(claimed, 'canceled', {}, deps, ['running']);
+      return { kind: 'settled', disposition: canceled === null ? await afterLostWrite(claimed, deps) : { action: 'delete' } };
     }
     const firstStart = claimed.startedAt === null;
     if (firstStart && Date.parse(claimed.deadline) <= deps.now().getTime()) {
@@ -218,34 +224,48 @@ export async function finishRun(item: RunItem, results: ModelResult[], deps: Job
   return { action: 'delete' };
 }
 
-export async function cancelRun(item: RunItem, deps: JobDeps): Promise<Disposition> {
-  await item.pending;
-  const final = await deps.table.transition(item.job.tenant, item.job.id, ['running'], 'canceled', {
-    completedAt: deps.now().toISOString(),
-    progress: null,
-    eventSequence: item.knownSequence + 1,
-  });
+/** Ends a job this run holds as canceled: no output, not billed, job.canceled with the next sequence. */
+export async function cancelRun(item: RunItem, deps: JobDeps, from: JobRecord['status'][] = ['running']): Promise<Disposition> {
+  // The claim's side work failing (started_at, job.started) changes nothing here; the cancel still lands.
+  await item.pending.catch(() => undefined);
+  const final = await finalize({ ...item.job, eventSequence: item.knownSequence }, 'canceled', {}, deps, from);
   if (final === null) return afterLostWrite(item.job, deps);
-  await emitTerminal(deps.events, final);
   return { action: 'delete' };
 }
 
 /** Classifies the failure once and acts on it. */
 export async function failRun(item: RunItem, error: unknown, deps: JobDeps): Promise<Disposition> {
   await item.pending.catch(() => undefined);
-  const failure = classifyFailure(error, item.message.receiveCount, deps.backoff);
+  const failure = classifyFailure(error, item.message.receiveCount, deps.retry);
   deps.log('job_error', { jobId: item.job.id, kind: failure.kind, error: error instanceof Error ? error.message : String(error) });
-  if (failure.kind === 'aborted') return item.cancelRequested ? cancelRun(item, deps) : releaseRun(item, deps, 0);
+  // Both hand the job back, unless a cancel is pending (releaseRun honours it).
+  if (failure.kind === 'aborted') return releaseRun(item, deps, 0);
   if (failure.kind === 'transient') return releaseRun(item, deps, failure.delaySeconds);
+  // Out of deliveries: a cancel the customer asked for meanwhile still wins over the failure (neither is billed).
+  if (failure.kind === 'exhausted' && (await cancelPending(item, deps))) return cancelRun(item, deps);
   const job = { ...item.job, eventSequence: item.knownSequence };
   const final = await finalize(job, 'failed', { error: failure.error }, deps, ['running']);
   if (final === null) return afterLostWrite(item.job, deps);
   return { action: 'delete' };
 }
 
-/** Gives the job back to the queue: running → queued, and the message visible again after `delaySeconds`. */
+/** Whether the row asks for a cancel; the run learns of one only from its progress writes, which may not have come. */
+async function cancelPending(item: RunItem, deps: JobDeps): Promise<boolean> {
+  if (item.cancelRequested) return true;
+  return (await deps.table.getJob(item.job.tenant, item.job.id))?.cancelRequested === true;
+}
+
+/**
+ * Gives the job back to the queue: running → queued, and the message visible again after `delaySeconds`. A job
+ * with a cancel pending ends canceled instead: handing it back would run it again (or, failing each time, end
+ * it `failed` from the DLQ) although the customer asked to stop it.
+ */
 export async function releaseRun(item: RunItem, deps: JobDeps, delaySeconds: number): Promise<Disposition> {
+  if (item.cancelRequested) return cancelRun(item, deps);
   const back = await deps.table.transition(item.job.tenant, item.job.id, ['running'], 'queued', { progress: null });
   if (back === null) return afterLostWrite(item.job, deps);
+  // A cancel that came while this run wrote nothing it reads back (an image fetch writes no progress) shows on
+  // the row the release returns: end the job from there rather than leave it to the next delivery.
+  if (back.cancelRequested) return cancelRun(item, deps, ['queued']);
   return { action: 'release', delaySeconds };
 }

@@ -7,6 +7,7 @@ import { createS3ObjectStore } from '../../shared/aws/s3-object-store.js';
 import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
 import type { Config } from '../../shared/config.js';
 import { createGuardedFetch, type Connector } from '../../shared/guarded-fetch.js';
+import { IMAGE_LIMITS } from '../../shared/image-limits.js';
 import type { JobMessage } from '../../shared/job.js';
 import type { JobTable, MessageQueue } from '../../shared/ports.js';
 import { createSsrfGuard, type Resolver } from '../../shared/ssrf-guard.js';
@@ -108,6 +109,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       timeoutMs: settings.imageFetch.timeoutMs,
       maxBytes: settings.imageFetch.maxBytes,
     }),
+    { ...IMAGE_LIMITS, maxImageBytes: settings.imageFetch.maxBytes },
   );
   const now = options.now ?? (() => new Date());
   const protection = createTaskProtection({
@@ -123,7 +125,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     model,
     health,
     protection,
-    deps: { table, store, events, fetchImage, modelId, backoff: settings.backoff, now, log },
+    deps: { table, store, events, fetchImage, modelId, retry: settings.retry, now, log },
   });
   const dlqUrl = config.queues.jobsDlq;
   const dlq =
