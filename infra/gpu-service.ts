@@ -101,7 +101,7 @@ export function createGpuService(config: StageConfig, resources: CoreResources, 
       memory: config.gpu.task.memoryMiB,
       resourceRequirements: [{ type: 'GPU', value: String(config.gpu.task.gpus) }],
       environment: $util.all([$util.output(coreEnvironment(resources)), bundleUri, region]).apply(([core, uri, awsRegion]) =>
-        Object.entries({ ...core, ...workerEnvironment({ bundleUri: uri, stopTimeoutSeconds: CONTAINER_STOP_TIMEOUT_SECONDS }), AWS_REGION: awsRegion }).map(
+        Object.entries({ ...core, ...workerEnvironment({ bundleUri: uri, stopTimeoutSeconds: CONTAINER_STOP_TIMEOUT_SECONDS, maxReceiveCount: config.queues.maxReceiveCount }), AWS_REGION: awsRegion }).map(
           ([name, value]) => ({ name, value }),
         ),
       ),

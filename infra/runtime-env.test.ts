@@ -45,13 +45,14 @@ describe('environment contract', () => {
   });
 
   it('gives the worker a bundle to fetch, CUDA first, and a drain shorter than ECS stop timeout', () => {
-    const env = { ...stringEnv(coreEnvironment(names)), ...workerEnvironment({ bundleUri: 's3://b/models/nexus-mini/1.0.0/', stopTimeoutSeconds: CONTAINER_STOP_TIMEOUT_SECONDS }) };
+    const env = { ...stringEnv(coreEnvironment(names)), ...workerEnvironment({ bundleUri: 's3://b/models/nexus-mini/1.0.0/', stopTimeoutSeconds: CONTAINER_STOP_TIMEOUT_SECONDS, maxReceiveCount: 7 }) };
     const worker = loadWorkerConfig(env);
     expect(worker.bundleUri).toBe('s3://b/models/nexus-mini/1.0.0/');
     expect(worker.bundleDir).toBe('/var/lib/nexus/bundle');
     expect(worker.executionProviders).toEqual(['cuda', 'cpu']);
     expect(worker.graceMs).toBe(110_000);
     expect(worker.dlqConsumer).toBe(true);
+    expect(worker.retry.maxReceiveCount).toBe(7);
     expect(worker.health).toEqual({ port: WORKER_HEALTH_PORT, host: '127.0.0.1' });
   });
 

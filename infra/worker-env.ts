@@ -4,6 +4,8 @@ export const WORKER_HEALTH_PORT = 8081;
 export interface WorkerEnvironmentInput {
   bundleUri: string;
   stopTimeoutSeconds: number;
+  /** The jobs queue's maxReceiveCount: the worker fails a transient failure on that delivery with its cause. */
+  maxReceiveCount: number;
 }
 
 export function workerEnvironment(input: WorkerEnvironmentInput): Record<string, string> {
@@ -17,6 +19,7 @@ export function workerEnvironment(input: WorkerEnvironmentInput): Record<string,
     // Drain within ECS's stop timeout, leaving 10 s to release what is left before SIGKILL.
     WORKER_GRACE_MS: String(Math.max(0, input.stopTimeoutSeconds - 10) * 1000),
     WORKER_DLQ_CONSUMER: 'true',
+    WORKER_MAX_RECEIVE_COUNT: String(input.maxReceiveCount),
   };
 }
 

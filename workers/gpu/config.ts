@@ -52,8 +52,8 @@ const envSchema = z.object({
   /** Local configuration only: image URLs may point at loopback (and use http there). */
   ALLOW_LOOPBACK_FETCH: bool.default(false),
   IMAGE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  /** Bytes of an image fetched by URL; the limit every input image is held to (README "Limits"). */
-  IMAGE_FETCH_MAX_BYTES: z.coerce.number().int().min(1).default(IMAGE_LIMITS.maxImageBytes),
+  /** Bytes of an image fetched by URL: at most the limit every input image is held to (README "Limits"). */
+  IMAGE_FETCH_MAX_BYTES: z.coerce.number().int().min(1).max(IMAGE_LIMITS.maxImageBytes).default(IMAGE_LIMITS.maxImageBytes),
   /** Set by ECS inside the task; absent (local runs) turns scale-in protection off. */
   ECS_AGENT_URI: z.string().url().optional(),
   TASK_PROTECTION_MINUTES: z.coerce.number().int().min(1).max(2880).default(30),
