@@ -1,19 +1,16 @@
 // Request limits of the public API. They are part of the contract (README "Limits", OpenAPI descriptions),
 // so they live in one place that both the schemas and the docs read. The image limits come from shared/, where
 // the worker reads them too (images fetched by URL are held to the same limits).
-import { IMAGE_LIMITS } from '../../shared/image-limits.js';
+import { IMAGE_LIMITS, type ImageLimits } from '../../shared/image-limits.js';
 
-export interface ApiLimits {
+/** The image limits (shared/image-limits.ts: maxImageBytes is one decoded image, data URI or upload) and the rest. */
+export interface ApiLimits extends ImageLimits {
   /** Whole request body, bytes (413 above). */
   maxBodyBytes: number;
   maxMessages: number;
   /** Image parts across all messages of one request. */
   maxImages: number;
   maxTextChars: number;
-  maxImageSide: number;
-  maxImagePixels: number;
-  /** Bytes of one decoded input image (data URI or upload). */
-  maxImageBytes: number;
   maxMetadataKeys: number;
   maxMetadataKeyChars: number;
   maxMetadataValueChars: number;
@@ -30,9 +27,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
   maxMessages: 32,
   maxImages: 4,
   maxTextChars: 4000,
-  maxImageSide: IMAGE_LIMITS.maxImageSide,
-  maxImagePixels: IMAGE_LIMITS.maxImagePixels,
-  maxImageBytes: IMAGE_LIMITS.maxImageBytes,
+  ...IMAGE_LIMITS,
   maxMetadataKeys: 16,
   maxMetadataKeyChars: 64,
   maxMetadataValueChars: 512,

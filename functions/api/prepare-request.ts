@@ -2,6 +2,7 @@
 // image bytes. After this, the job is trusted and only has to be stored.
 import { invalidRequest } from '../../shared/errors.js';
 import { isId } from '../../shared/ids.js';
+import { imageDimensionsProblem } from '../../shared/image-limits.js';
 import type { JobOutputSpec, JobParams, Role, WebhookSpec } from '../../shared/job.js';
 import type { ObjectStore } from '../../shared/ports.js';
 import type { ModelCatalog } from './deps.js';
@@ -47,14 +48,9 @@ function checkedImage(bytes: Uint8Array, param: string): ImageInfo {
     const code = sniffed.reason === 'unsupported' ? 'unsupported_image_format' : 'invalid_image';
     throw invalidRequest(code, `${param}: ${sniffed.message}`, param);
   }
-  const { width, height } = sniffed.image;
-  if (width > L.maxImageSide || height > L.maxImageSide || width * height > L.maxImagePixels) {
-    throw invalidRequest(
-      'image_too_large',
-      `${param}: image is ${width}x${height}; at most ${L.maxImageSide}px a side and ${L.maxImagePixels} pixels`,
-      param,
-    );
-  }
+  // The same check (and words) as the worker's for images fetched by URL.
+  const tooLarge = imageDimensionsProblem(sniffed.image.width, sniffed.image.height, L);
+  if (tooLarge !== null) throw invalidRequest('image_too_large', `${param}: ${tooLarge}`, param);
   return sniffed.image;
 }
 
