@@ -9,6 +9,7 @@ import { errorBody, toPlatformError, validationError } from './errors.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { bearerAuth } from './middleware/auth.js';
 import { bodySize } from './middleware/body-size.js';
+import { jsonCharset } from './middleware/json-charset.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
 import { registerDocsRoutes } from './routes/docs.js';
@@ -64,6 +65,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<ApiEnv> {
       flushIntervalMs: deps.settings.rateFlushIntervalMs,
     }),
   );
+  app.use('/v1/*', jsonCharset());
 
   for (const register of ROUTES) register(app, deps);
 

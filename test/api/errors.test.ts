@@ -75,6 +75,18 @@ describe('invalid_request_error (400) with param paths', () => {
     await expectError(await post(body), 400, { type: 'invalid_request_error', param, code });
   });
 
+  it('refuses a body that declares a charset other than UTF-8 (415), and takes utf-8 in any spelling', async () => {
+    const send = (contentType: string) =>
+      h.app.request('/v1/jobs', { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': contentType }, body: JSON.stringify(textJob('café')) });
+    for (const type of ['application/json; charset=latin1', 'application/json;charset="ISO-8859-1"', 'application/json; charset=utf-16']) {
+      const err = await expectError(await send(type), 415, { type: 'invalid_request_error', code: 'unsupported_charset', param: null });
+      expect(err.error.message).toMatch(/^request bodies must be UTF-8 JSON; got charset=/);
+    }
+    for (const type of ['application/json; charset=utf-8', 'application/json; charset=UTF-8', 'application/json;charset="utf8"', 'application/json']) {
+      expect((await send(type)).status).toBe(202);
+    }
+  });
+
   it('says what is wrong with a content value: a broken constraint, a missing value, or the wrong type', async () => {
     const content = async (value: unknown) => {
       const message = value === undefined ? { role: 'user' } : { role: 'user', content: value };
