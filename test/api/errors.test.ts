@@ -57,6 +57,7 @@ describe('invalid_request_error (400) with param paths', () => {
     ['fractional steps', textJob('x', { params: { steps: 2.5 } }), 'params.steps', 'invalid_parameter'],
     ['guidance out of range', textJob('x', { params: { guidance: 99 } }), 'params.guidance', 'invalid_parameter'],
     ['bad output format', textJob('x', { output: { format: 'gif' } }), 'output.format', 'invalid_parameter'],
+    ['a modality twice', textJob('x', { output: { modalities: ['image', 'image'] } }), 'output.modalities', 'invalid_parameter'],
     ['http webhook to a public host', textJob('x', { webhook: { url: 'http://example.com/h' } }), 'webhook.url', 'invalid_webhook_url'],
     ['webhook with credentials', textJob('x', { webhook: { url: 'https://u:p@example.com/h' } }), 'webhook.url', 'invalid_webhook_url'],
     ['unknown webhook event', textJob('x', { webhook: { url: 'https://example.com/h', events: ['job.exploded'] } }), 'webhook.events[0]', 'invalid_parameter'],

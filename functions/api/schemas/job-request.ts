@@ -57,7 +57,13 @@ export const MessageSchema = z
 
 export const OutputSpecSchema = z
   .strictObject({
-    modalities: z.array(z.enum(['text', 'image'])).min(1).max(2).nullable().optional(),
+    modalities: z
+      .array(z.enum(['text', 'image']))
+      .min(1)
+      .max(2)
+      .refine((list) => new Set(list).size === list.length, { message: 'each modality at most once' })
+      .nullable()
+      .optional(),
     format: z.enum(['png', 'jpeg', 'webp']).optional(),
     n: z.number().int().min(1).max(L.maxOutputImages).optional(),
   })
