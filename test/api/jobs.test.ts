@@ -127,9 +127,11 @@ describe('GET /v1/jobs (pagination)', () => {
   });
 
   it('rejects a bad limit and a forged cursor with 400 and the query param', async () => {
-    const bad = await h.call('GET', '/v1/jobs?limit=0');
-    expect(bad.status).toBe(400);
-    expect((await json<JsonError>(bad)).error).toMatchObject({ type: 'invalid_request_error', param: 'limit' });
+    for (const query of ['limit=0', 'limit=101', 'limit=2.5', 'limit=abc', 'limit=5&limit=7']) {
+      const bad = await h.call('GET', `/v1/jobs?${query}`);
+      expect(bad.status).toBe(400);
+      expect((await json<JsonError>(bad)).error).toMatchObject({ type: 'invalid_request_error', param: 'limit', message: 'limit: must be one integer from 1 to 100' });
+    }
     const forged = await h.call('GET', '/v1/jobs?cursor=not-a-cursor');
     expect(forged.status).toBe(400);
     expect((await json<JsonError>(forged)).error).toMatchObject({ code: 'invalid_cursor', param: 'cursor' });

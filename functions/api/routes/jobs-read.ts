@@ -55,7 +55,13 @@ const listJobsRoute = createRoute({
   security: [{ bearer: [] }],
   request: {
     query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).optional().openapi({ description: 'Page size, 1..100 (default 20)' }),
+      limit: z.coerce
+        .number({ error: 'must be one integer from 1 to 100' })
+        .int({ error: 'must be one integer from 1 to 100' })
+        .min(1, { error: 'must be one integer from 1 to 100' })
+        .max(100, { error: 'must be one integer from 1 to 100' })
+        .optional()
+        .openapi({ description: 'Page size, 1..100 (default 20)' }),
       cursor: z.string().max(2048).optional().openapi({ description: 'next_cursor of the previous page' }),
     }),
   },
