@@ -43,6 +43,10 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/models', '/v1/uploads']));
     expect(Object.keys(doc.paths['/v1/jobs'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/v1/jobs']?.post?.responses ?? {}).sort()).toEqual(['200', '202', '400', '401', '409', '413', '415', '429', '500', '503']);
+    // Every route that takes a JSON body documents 413 and 415.
+    for (const path of ['/v1/uploads', '/v1/webhooks/test']) {
+      expect(Object.keys(doc.paths[path]?.post?.responses ?? {})).toEqual(expect.arrayContaining(['400', '413', '415']));
+    }
     const request = doc.components.schemas.JobRequest;
     expect(Object.keys(request?.properties ?? {}).sort()).toEqual(['messages', 'metadata', 'model', 'output', 'params', 'webhook']);
     // Strict objects show up as additionalProperties: false, so generated clients know unknown fields fail.

@@ -7,7 +7,7 @@ import { toJobResource } from '../job-mapper.js';
 import { DEFAULT_LIMITS as L } from '../limits.js';
 import { isFinal, parsePreferWait, waitForFinal } from '../prefer-wait.js';
 import { prepareJob } from '../prepare-request.js';
-import { COMMON_ERROR_RESPONSES, errorResponse } from '../schemas/error.js';
+import { BODY_ERROR_RESPONSES, COMMON_ERROR_RESPONSES, errorResponse } from '../schemas/error.js';
 import { JobRequestSchema } from '../schemas/job-request.js';
 import { JobResourceSchema } from '../schemas/job-resource.js';
 
@@ -37,8 +37,7 @@ export const createJobRoute = createRoute({
     202: jobBody('Job accepted and queued'),
     ...COMMON_ERROR_RESPONSES,
     409: errorResponse('Idempotency-Key reused with another body (conflict_error)'),
-    413: errorResponse('Body too large (invalid_request_error)'),
-    415: errorResponse('Content-Type is not application/json (invalid_request_error)'),
+    ...BODY_ERROR_RESPONSES,
   },
 });
 

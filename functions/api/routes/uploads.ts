@@ -3,7 +3,7 @@ import { newUploadId } from '../../../shared/ids.js';
 import type { RegisterRoutes } from '../app-types.js';
 import { DEFAULT_LIMITS as L } from '../limits.js';
 import { uploadKey } from '../prepare-request.js';
-import { COMMON_ERROR_RESPONSES } from '../schemas/error.js';
+import { BODY_ERROR_RESPONSES, COMMON_ERROR_RESPONSES } from '../schemas/error.js';
 
 const UploadRequestSchema = z
   .strictObject({
@@ -34,6 +34,7 @@ const createUploadRoute = createRoute({
   responses: {
     201: { content: { 'application/json': { schema: UploadSchema } }, description: 'Upload slot created' },
     ...COMMON_ERROR_RESPONSES,
+    ...BODY_ERROR_RESPONSES,
   },
 });
 

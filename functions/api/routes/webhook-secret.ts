@@ -7,7 +7,7 @@ import type { MessageQueue } from '../../../shared/ports.js';
 import { ensureWebhookSecret, rotateWebhookSecret, signingSecrets } from '../../../shared/webhook-secrets.js';
 import type { WebhookSender } from '../../webhooks/send-webhook.js';
 import type { RegisterRoutes } from '../app-types.js';
-import { COMMON_ERROR_RESPONSES } from '../schemas/error.js';
+import { BODY_ERROR_RESPONSES, COMMON_ERROR_RESPONSES } from '../schemas/error.js';
 import { checkClientUrl } from '../url-policy.js';
 
 /** What the webhook routes need beyond the table; the entry files pass the events queue and a sender. */
@@ -72,7 +72,7 @@ const testRoute = createRoute({
   description: 'POSTs a `webhook.test` event to the URL now and reports the answer. A 2xx re-enables an endpoint disabled by 410.',
   security: [{ bearer: [] }],
   request: { body: { content: { 'application/json': { schema: z.object({ url: z.string().max(2048) }).strict() } }, required: true } },
-  responses: { 200: { content: { 'application/json': { schema: TestResultSchema } }, description: 'The attempt' }, ...COMMON_ERROR_RESPONSES },
+  responses: { 200: { content: { 'application/json': { schema: TestResultSchema } }, description: 'The attempt' }, ...COMMON_ERROR_RESPONSES, ...BODY_ERROR_RESPONSES },
 });
 
 export const registerWebhookSecretRoutes: RegisterRoutes = (app, deps) => {

@@ -37,4 +37,10 @@ export const COMMON_ERROR_RESPONSES = {
   503: envelope('A backing service is unavailable (overloaded_error); retry'),
 } as const;
 
+/** Routes that take a JSON body also answer these. */
+export const BODY_ERROR_RESPONSES = {
+  413: envelope('Body too large (invalid_request_error)'),
+  415: envelope('Content-Type is not application/json, or its charset is not UTF-8 (invalid_request_error)'),
+} as const;
+
 export const errorResponse = envelope;
