@@ -24,6 +24,7 @@ interface Started {
   child: ChildProcess;
   url: string;
   requeued: number;
+  released: number;
   exited: Promise<number | null>;
 }
 
@@ -46,7 +47,8 @@ function start(): Promise<Started> {
         if (typeof entry === 'object' && entry !== null && 'event' in entry && entry.event === 'ready' && 'url' in entry && 'requeued_jobs' in entry) {
           clearTimeout(timer);
           child.stdout?.off('data', onData);
-          done({ child, url: String(entry.url), requeued: Number(entry.requeued_jobs), exited });
+          const released = 'released_running_jobs' in entry ? Number(entry.released_running_jobs) : Number.NaN;
+          done({ child, url: String(entry.url), requeued: Number(entry.requeued_jobs), released, exited });
           return;
         }
       }
@@ -90,4 +92,47 @@ describe('npm start', () => {
       expect(await second.exited).toBe(0);
     }
   }, 240_000);
+
+  it('finishes a job that was running when the process was killed (SIGKILL), after a restart', async () => {
+    const auth = { authorization: `Bearer ${KEY}` };
+    const read = async (url: string, id: string) =>
+      z.object({ status: z.string(), usage: z.object({ billable: z.boolean() }).nullable() }).parse(await (await fetch(`${url}/v1/jobs/${id}`, { headers: auth })).json());
+    const first = await start();
+    // Long enough (4 images × 100 steps) to still be running when it is seen running.
+    const created = await fetch(`${first.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'nexus-mini',
+        messages: [{ role: 'user', content: 'Generate an image according to the following description: a blue square' }],
+        output: { modalities: ['image'], n: 4 },
+        params: { steps: 100, seed: 3 },
+      }),
+    });
+    expect(created.status).toBe(202);
+    const { id } = z.object({ id: z.string() }).parse(await created.json());
+    const deadline = Date.now() + 60_000;
+    while ((await read(first.url, id)).status === 'queued' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const before = await read(first.url, id);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // Skip rather than pass vacuously if the job already finished (a very fast host).
+    if (before.status !== 'running') return;
+
+    const second = await start();
+    try {
+      // This job, and the first test's job too if the killed run had it on the model.
+      expect(second.released).toBeGreaterThanOrEqual(1);
+      let job = await read(second.url, id);
+      const until = Date.now() + 120_000;
+      while (job.status !== 'succeeded' && job.status !== 'failed' && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 200));
+        job = await read(second.url, id);
+      }
+      expect(job).toMatchObject({ status: 'succeeded', usage: { billable: true } });
+    } finally {
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    }
+  }, 300_000);
 });

@@ -3,7 +3,8 @@
 // (API first, then the worker drains) and nothing is left running.
 //
 // Restarts: objects and rows persist in .data/; local SQS keeps messages in memory, so on start every job
-// still `queued` in the table is sent to the jobs queue again (events not yet delivered are lost).
+// still `queued` or `running` in the table is sent to the jobs queue again (a `running` one goes back to
+// `queued` first: its worker died with the last run). Events not yet delivered are lost.
 import { resolve } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startApiServer } from '../functions/api/serve.js';
@@ -26,29 +27,39 @@ function log(event: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'start', event, ...fields })}\n`);
 }
 
-/** Sends a message for every job that is still queued; local SQS forgot them when the last run stopped. */
-async function requeueQueuedJobs(adapters: ReturnType<typeof createPlatformAdapters>, config: Config, queue: MessageQueue<JobMessage>) {
+/**
+ * Gives every unfinished job a message again: local SQS kept its messages in memory, so they died with the last
+ * run. A job still `running` was held by that run's worker, which is gone too (on AWS its message would come
+ * back after the visibility timeout and a later delivery would take over): it goes back to `queued` first, so
+ * the fresh delivery claims it instead of taking it for a duplicate of a live run.
+ */
+async function requeueUnfinishedJobs(adapters: ReturnType<typeof createPlatformAdapters>, config: Config, queue: MessageQueue<JobMessage>) {
   let requeued = 0;
+  let released = 0;
   let start: Record<string, unknown> | undefined;
   do {
     const page = await adapters.clients.documents.send(
       new ScanCommand({
         TableName: config.table,
-        FilterExpression: 'kind = :job AND #status = :queued',
+        FilterExpression: 'kind = :job AND #status IN (:queued, :running)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':job': 'job', ':queued': 'queued' },
+        ExpressionAttributeValues: { ':job': 'job', ':queued': 'queued', ':running': 'running' },
         ExclusiveStartKey: start,
       }),
     );
     for (const item of page.Items ?? []) {
-      const { id, tenant, model } = item;
+      const { id, tenant, model, status } = item;
       if (typeof id !== 'string' || typeof tenant !== 'string' || typeof model !== 'string') continue;
+      if (status === 'running') {
+        if ((await adapters.table.transition(tenant, id, ['running'], 'queued', { progress: null })) === null) continue;
+        released += 1;
+      }
       await queue.send({ v: 1, job_id: id, tenant, model, attempt: 1 });
       requeued += 1;
     }
     start = page.LastEvaluatedKey;
   } while (start);
-  return requeued;
+  return { requeued, released };
 }
 
 async function main(): Promise<void> {
@@ -76,7 +87,7 @@ async function main(): Promise<void> {
   if (config.queues.jobs === null) throw new Error('local jobs queue missing');
 
   await seedApiKey(adapters.table, config.devApiKey, DEV_TENANT, config.api.keyPepper);
-  const requeued = await requeueQueuedJobs(adapters, config, adapters.queue(config.queues.jobs, parseJobMessage));
+  const { requeued, released } = await requeueUnfinishedJobs(adapters, config, adapters.queue(config.queues.jobs, parseJobMessage));
 
   // Webhooks: DEV_WEBHOOK_SECRET (whsec_…) fixes the dev tenant's signing secret; random when unset.
   const webhooks = await startWebhooks({ config, adapters, devTenant: DEV_TENANT, devSecret: process.env.DEV_WEBHOOK_SECRET });
@@ -99,7 +110,7 @@ async function main(): Promise<void> {
   // Stops run in reverse: the API closes first, then the worker drains, then the dispatcher and local AWS go.
   stops.push(() => api.close());
 
-  log('ready', { url: api.url, data_dir: dataDir, requeued_jobs: requeued, endpoints: local.endpoints });
+  log('ready', { url: api.url, data_dir: dataDir, requeued_jobs: requeued, released_running_jobs: released, endpoints: local.endpoints });
   process.stdout.write(
     [
       '',
