@@ -44,6 +44,10 @@ export interface ListPage<T> {
   nextCursor: string | null;
 }
 
+export interface TransitionOptions {
+  unlessCancelRequested?: boolean;
+}
+
 export interface IdempotencyRecord {
   bodyHash: string;
   jobId: string;
@@ -87,7 +91,11 @@ export interface JobTable {
    * Conditional status change: applies only while the current status is one of `from`.
    * Returns the updated record, or null when the condition failed (someone else won the race).
    */
-  transition(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch): Promise<JobRecord | null>;
+  /**
+   * `options.unlessCancelRequested`: the write also fails (null) once a cancel has been requested, so a run that
+   * did not see the request yet cannot finish the job as succeeded over it.
+   */
+  transition(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, options?: TransitionOptions): Promise<JobRecord | null>;
   /**
    * Claims a job for one delivery of its queue message (DESIGN §4.7): queued → running, or takes over a job left
    * `running` by a crashed run when `attempt` (the delivery's receive count) is above the recorded `attempt`.

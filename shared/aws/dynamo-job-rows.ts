@@ -49,8 +49,8 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
     }
   }
 
-  /** One guarded update: sets `to` (if any) and the patch while the status is one of `from`. */
-  async function guardedUpdate(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus | null, patch: JobPatch) {
+  /** One guarded update: sets `to` (if any) and the patch while the status is one of `from` (and, if asked, no cancel is requested). */
+  async function guardedUpdate(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus | null, patch: JobPatch, unlessCancelRequested = false) {
     if (from.length === 0) return null;
     const b = createExpressionBuilder();
     const status = b.name('status');
@@ -58,7 +58,9 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
     // A patch with nothing to set still has to prove the status, so it rewrites the status unchanged.
     sets.push(to === null ? `${status} = ${status}` : `${status} = ${b.value(to)}`);
     const allowed = from.map((s) => b.value(s)).join(', ');
-    return conditionalUpdate(tenant, id, b, sets, `attribute_exists(${b.name('pk')}) AND ${status} IN (${allowed})`);
+    let condition = `attribute_exists(${b.name('pk')}) AND ${status} IN (${allowed})`;
+    if (unlessCancelRequested) condition += ` AND (attribute_not_exists(${b.name('cancel_requested')}) OR ${b.name('cancel_requested')} = ${b.value(false)})`;
+    return conditionalUpdate(tenant, id, b, sets, condition);
   }
 
   return {
@@ -112,8 +114,8 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
       return { items, nextCursor };
     },
 
-    transition(tenant, id, from, to, patch = {}) {
-      return guardedUpdate(tenant, id, from, to, patch);
+    transition(tenant, id, from, to, patch = {}, options = {}) {
+      return guardedUpdate(tenant, id, from, to, patch, options.unlessCancelRequested === true);
     },
 
     async claimRun(tenant, id, attempt, patch = {}) {

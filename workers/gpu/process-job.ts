@@ -205,15 +205,22 @@ export async function finishRun(item: RunItem, results: ModelResult[], deps: Job
   ]);
   const computeMs = results.reduce((sum, result) => sum + result.computeMs, 0);
   const usage = usageOf(results, computeMs);
-  const final = await deps.table.transition(job.tenant, job.id, ['running'], 'succeeded', {
-    completedAt: deps.now().toISOString(),
-    result: output,
-    usage,
-    progress: null,
-    eventSequence: item.knownSequence + 1,
-  });
+  // Not over a cancel the run has not seen yet (progress writes, which bring it, are throttled): a cancel the API
+  // acknowledged while the job ran wins over its success, and the job is not billed.
+  const final = await deps.table.transition(
+    job.tenant,
+    job.id,
+    ['running'],
+    'succeeded',
+    { completedAt: deps.now().toISOString(), result: output, usage, progress: null, eventSequence: item.knownSequence + 1 },
+    { unlessCancelRequested: true },
+  );
   mark(item, 'final');
-  if (final === null) return afterLostWrite(item.job, deps);
+  if (final === null) {
+    const row = await deps.table.getJob(job.tenant, job.id);
+    if (row?.status === 'running' && row.cancelRequested) return cancelRun(item, deps);
+    return afterLostWrite(item.job, deps);
+  }
   // The event first: it is what the customer waits for, and a usage write beside it only slows its send on a
   // busy event loop. Only the winner of the final write counts usage (and the count is per job id besides);
   // both happen again on a redelivery if the process dies before the message goes.
