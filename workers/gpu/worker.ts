@@ -5,7 +5,7 @@ import type { LoadedModel, ModelResult } from '../model/types.js';
 import { createHeartbeat } from './heartbeat.js';
 import type { Health } from './health.js';
 import { batchKey } from './inputs.js';
-import { beginRun, claimDelivery, failRun, finishRun, mark, releaseRun, type Disposition, type JobDeps, type RunItem } from './process-job.js';
+import { beginRun, claimDelivery, failRun, finishRun, mark, releaseRun, type Claim, type Disposition, type JobDeps, type RunItem } from './process-job.js';
 import { createProgressReporter } from './progress.js';
 import { noTaskProtection, type TaskProtection } from './task-protection.js';
 
@@ -46,6 +46,15 @@ export interface Worker {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How long a batch waits for its slowest claim. A claim reads the row and the job's inputs, and an image URL
+ * that does not answer holds it until the fetch times out (seconds): past this, the batch goes on without it and
+ * the claim joins a later batch, so one tenant's dead image server does not stall everyone's jobs.
+ */
+export const CLAIM_PATIENCE_MS = 1_000;
+/** Long-poll wait while late claims are outstanding, so the loop comes round for them soon. */
+const LATE_CLAIM_POLL_SECONDS = 1;
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -109,7 +118,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   /** Up to B messages: the first by long poll, the rest if they arrive within T of it. */
   async function gather(): Promise<ReceivedMessage<JobMessage>[]> {
-    const polling = receive(options.batchSize, options.waitSeconds);
+    const polling = receive(options.batchSize, lateOutstanding > 0 || lateReady.length > 0 ? Math.min(LATE_CLAIM_POLL_SECONDS, options.waitSeconds) : options.waitSeconds);
     const first = await Promise.race([polling, drained.then(() => null)]);
     if (first === null) {
       // The loop stops without waiting out a long poll, but whatever it still brings goes straight back to the
@@ -188,33 +197,61 @@ export function createWorker(options: WorkerOptions): Worker {
   }
   const NOTHING: Prepared = { groups: [], messages: 0, claimMs: 0 };
 
+  /** Claims that outlasted CLAIM_PATIENCE_MS and have finished since: the next batch takes them. */
+  let lateReady: RunItem[] = [];
+  let lateOutstanding = 0;
+
+  async function claimOne(message: ReceivedMessage<JobMessage>): Promise<Claim> {
+    try {
+      return await claimDelivery(message, deps);
+    } catch (error) {
+      // The table or store was unreachable: nothing was decided, so let the message come back later.
+      log('claim_failed', { jobId: message.body.job_id, error: errorText(error) });
+      return { kind: 'settled', disposition: { action: 'release', delaySeconds: 1 } };
+    }
+  }
+
+  /** A claim the batch stopped waiting for: settled on its own, or queued for the next batch (released once draining). */
+  function whenLate(message: ReceivedMessage<JobMessage>, claim: Promise<Claim>, started: number): void {
+    lateOutstanding += 1;
+    log('claim_late', { jobId: message.body.job_id, waitedMs: CLAIM_PATIENCE_MS });
+    track(
+      claim.then(async (done) => {
+        lateOutstanding -= 1;
+        if (done.kind === 'settled') return settle(message, done.disposition);
+        done.item.marks.received = started;
+        if (draining) return settle(message, await releaseRun(done.item, deps, 0));
+        lateReady.push(done.item);
+      }),
+    );
+  }
+
   async function claimAll(messages: ReceivedMessage<JobMessage>[]): Promise<Prepared> {
     const started = performance.now();
     for (const message of messages) heartbeat.hold(message.receiptHandle);
     updateInFlight();
-    const claims = await Promise.all(
-      messages.map(async (message) => {
-        try {
-          return await claimDelivery(message, deps);
-        } catch (error) {
-          // The table or store was unreachable: nothing was decided, so let the message come back later.
-          log('claim_failed', { jobId: message.body.job_id, error: errorText(error) });
-          return { kind: 'settled' as const, disposition: { action: 'release' as const, delaySeconds: 1 } };
-        }
-      }),
-    );
-    const groups = new Map<string, RunItem[]>();
-    claims.forEach((claim, index) => {
-      const message = messages[index];
-      if (message === undefined) return;
-      if (claim.kind === 'settled') {
-        track(settle(message, claim.disposition));
-        return;
-      }
-      claim.item.marks.received = started;
-      const key = batchKey(claim.item.job);
-      groups.set(key, [...(groups.get(key) ?? []), claim.item]);
+    const pending = messages.map((message) => {
+      const entry: { message: ReceivedMessage<JobMessage>; claim: Promise<Claim>; done: Claim | null } = { message, claim: claimOne(message), done: null };
+      void entry.claim.then((claim) => (entry.done = claim));
+      return entry;
     });
+    await Promise.race([Promise.all(pending.map((entry) => entry.claim)), sleep(CLAIM_PATIENCE_MS)]);
+    const items: RunItem[] = lateReady;
+    lateReady = [];
+    for (const entry of pending) {
+      const claim = entry.done;
+      if (claim === null) whenLate(entry.message, entry.claim, started);
+      else if (claim.kind === 'settled') track(settle(entry.message, claim.disposition));
+      else {
+        claim.item.marks.received = started;
+        items.push(claim.item);
+      }
+    }
+    const groups = new Map<string, RunItem[]>();
+    for (const item of items) {
+      const key = batchKey(item.job);
+      groups.set(key, [...(groups.get(key) ?? []), item]);
+    }
     return { groups: [...groups.values()], messages: messages.length, claimMs: Math.round(performance.now() - started) };
   }
 
@@ -236,12 +273,14 @@ export function createWorker(options: WorkerOptions): Worker {
       await giveBack(messages);
       return NOTHING;
     }
-    return messages.length === 0 ? NOTHING : claimAll(messages);
+    return messages.length === 0 && lateReady.length === 0 ? NOTHING : claimAll(messages);
   }
 
   /** A prepared batch the drain will not run: its jobs go back to the queue for another worker. */
   function release(prepared: Prepared): void {
-    for (const item of prepared.groups.flat()) {
+    const late = lateReady;
+    lateReady = [];
+    for (const item of [...prepared.groups.flat(), ...late]) {
       track(
         releaseRun(item, deps, 0)
           .then((d) => settle(item.message, d))
