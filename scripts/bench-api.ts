@@ -48,23 +48,41 @@ const cpuMs = (): number => {
   return (usage.user + usage.system) / 1000;
 };
 
-async function load(url: string, aws: AwsChild, options: { seconds: number; connections: number }): Promise<Run> {
+interface Metered<T> {
+  result: T;
+  /** CPU milliseconds per request served, in this process (API) and in the AWS child (null without /proc). */
+  apiCpuMs: number;
+  awsCpuMs: number | null;
+}
+
+/** Runs `work` and divides the CPU both processes spent meanwhile by the requests it served. */
+async function metered<T>(aws: AwsChild, work: () => Promise<T>, served: (result: T) => number): Promise<Metered<T>> {
   const api0 = cpuMs();
   const aws0 = await aws.cpuMs();
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: BODY,
-    connections: options.connections,
-    duration: options.seconds,
-    // The load generator gets its own thread; the main thread is left to the server under test.
-    workers: 1,
-  });
-  // The API process also runs autocannon's aggregation, a few messages per second: negligible.
+  const result = await work();
   const apiCpu = cpuMs() - api0;
   const aws1 = await aws.cpuMs();
-  const served = Math.max(1, result.requests.total);
+  const count = Math.max(1, served(result));
+  return { result, apiCpuMs: apiCpu / count, awsCpuMs: aws0 === null || aws1 === null ? null : (aws1 - aws0) / count };
+}
+
+async function load(url: string, aws: AwsChild, options: { seconds: number; connections: number }): Promise<Run> {
+  // The API process also runs autocannon's aggregation, a few messages per second: negligible.
+  const { result, apiCpuMs, awsCpuMs } = await metered(
+    aws,
+    () =>
+      autocannon({
+        url,
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: BODY,
+        connections: options.connections,
+        duration: options.seconds,
+        // The load generator gets its own thread; the main thread is left to the server under test.
+        workers: 1,
+      }),
+    (run) => run.requests.total,
+  );
   return {
     rps: result.requests.average,
     requests: result.requests.total,
@@ -72,8 +90,8 @@ async function load(url: string, aws: AwsChild, options: { seconds: number; conn
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
-    apiCpuMs: apiCpu / served,
-    awsCpuMs: aws0 === null || aws1 === null ? null : (aws1 - aws0) / served,
+    apiCpuMs,
+    awsCpuMs,
   };
 }
 
@@ -87,23 +105,25 @@ async function storeCeiling(input: ApiDeps, aws: AwsChild, seconds: number): Pro
   const deps = resolveDeps(input);
   const request = JobRequestSchema.parse(JSON.parse(BODY));
   const prepared = await prepareJob(request, { tenant: 'bench', models: deps.models, objects: deps.objects, allowLoopbackHttp: false });
-  const api0 = cpuMs();
-  const aws0 = await aws.cpuMs();
-  const started = performance.now();
-  const until = started + seconds * 1000;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: CEILING_CALLERS }, async () => {
-      while (performance.now() < until) {
-        await createJob(deps, { tenant: 'bench', prepared, bodyHash: '', idempotencyKey: null });
-        done += 1;
-      }
-    }),
+  const { result, apiCpuMs, awsCpuMs } = await metered(
+    aws,
+    async () => {
+      const started = performance.now();
+      const until = started + seconds * 1000;
+      let done = 0;
+      await Promise.all(
+        Array.from({ length: CEILING_CALLERS }, async () => {
+          while (performance.now() < until) {
+            await createJob(deps, { tenant: 'bench', prepared, bodyHash: '', idempotencyKey: null });
+            done += 1;
+          }
+        }),
+      );
+      return { done, elapsed: (performance.now() - started) / 1000 };
+    },
+    (run) => run.done,
   );
-  const elapsed = (performance.now() - started) / 1000;
-  const aws1 = await aws.cpuMs();
-  const served = Math.max(1, done);
-  return { rps: done / elapsed, apiCpuMs: (cpuMs() - api0) / served, awsCpuMs: aws0 === null || aws1 === null ? null : (aws1 - aws0) / served };
+  return { rps: result.done / result.elapsed, apiCpuMs, awsCpuMs };
 }
 
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
@@ -155,14 +175,13 @@ async function main(): Promise<void> {
     // Open loop at a fixed rate, from a child process (bench-api-rate.ts): one request every 5 ms. Run twice, on a
     // lightly used platform (before the closed-loop floods) and after the floods have pushed ~10k jobs into the
     // emulators; p99_ms is the worse of the two (the tail varies run to run on a shared VM).
-    const fixedApi0 = cpuMs();
-    const fixedAws0 = await aws.cpuMs();
-    const fixed = await runRateChild({ url: `${api.url}/v1/jobs`, rate: FIXED_RATE, seconds: SECONDS, body: BODY, authorization: `Bearer ${KEY}` });
-    const fixedAws1 = await aws.cpuMs();
-    const fixedCpu = {
-      api: (cpuMs() - fixedApi0) / Math.max(1, fixed.requests),
-      aws: fixedAws0 === null || fixedAws1 === null ? null : (fixedAws1 - fixedAws0) / Math.max(1, fixed.requests),
-    };
+    const metered200 = await metered(
+      aws,
+      () => runRateChild({ url: `${api.url}/v1/jobs`, rate: FIXED_RATE, seconds: SECONDS, body: BODY, authorization: `Bearer ${KEY}` }),
+      (run) => run.requests,
+    );
+    const fixed = metered200.result;
+    const fixedCpu = { api: metered200.apiCpuMs, aws: metered200.awsCpuMs };
     // Control: the bare route under the same open-loop load. Its tail is what the host alone adds.
     const bareFixed = await runRateChild({ url: bare.url, rate: FIXED_RATE, seconds: SECONDS, body: BODY, authorization: `Bearer ${KEY}` });
 

@@ -185,7 +185,10 @@ export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: 
 
 /** The row as it stands after a lost conditional write decides what happens to this delivery. */
 async function afterLostWrite(job: JobRecord, deps: JobDeps): Promise<Disposition> {
-  const row = await deps.table.getJob(job.tenant, job.id);
+  return dispositionFor(await deps.table.getJob(job.tenant, job.id));
+}
+
+function dispositionFor(row: JobRecord | null): Disposition {
   if (row === null || FINAL_STATUSES.includes(row.status)) return { action: 'delete' };
   return { action: 'drop' };
 }
@@ -219,7 +222,7 @@ export async function finishRun(item: RunItem, results: ModelResult[], deps: Job
   if (final === null) {
     const row = await deps.table.getJob(job.tenant, job.id);
     if (row?.status === 'running' && row.cancelRequested) return cancelRun(item, deps);
-    return afterLostWrite(item.job, deps);
+    return dispositionFor(row);
   }
   // The event first: it is what the customer waits for, and a usage write beside it only slows its send on a
   // busy event loop. Only the winner of the final write counts usage (and the count is per job id besides);

@@ -235,7 +235,10 @@ export function createWorker(options: WorkerOptions): Worker {
       void entry.claim.then((claim) => (entry.done = claim));
       return entry;
     });
-    await Promise.race([Promise.all(pending.map((entry) => entry.claim)), sleep(CLAIM_PATIENCE_MS)]);
+    let patience: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(pending.map((entry) => entry.claim)), new Promise((resolve) => (patience = setTimeout(resolve, CLAIM_PATIENCE_MS)))]);
+    // Usually every claim is done in milliseconds: no 1 s timer is left behind each batch.
+    clearTimeout(patience);
     const items: RunItem[] = lateReady;
     lateReady = [];
     for (const entry of pending) {
