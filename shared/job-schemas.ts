@@ -37,6 +37,9 @@ export const usageSchema = z.object({
   images: z.number(),
   computeMs: z.number(),
   billable: z.boolean(),
+  // Rows and events written before prices existed carry neither field.
+  costUsdMicros: z.number().default(0),
+  priceVersion: z.string().nullable().default(null),
 });
 export const outputImageSchema = z.object({
   key: z.string(),

@@ -69,6 +69,10 @@ export interface Usage {
   images: number;
   computeMs: number;
   billable: boolean;
+  /** The job's price in micro-dollars (shared/pricing.ts); 0 when not billable. */
+  costUsdMicros: number;
+  /** The price table version that priced it; null for rows written before prices existed. */
+  priceVersion: string | null;
 }
 
 export interface WebhookSpec {

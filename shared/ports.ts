@@ -74,6 +74,7 @@ export interface UsageIncrement {
   inputTokens: number;
   outputTokens: number;
   computeMs: number;
+  costUsdMicros: number;
 }
 
 /** Fields a status transition may set alongside the new status. */

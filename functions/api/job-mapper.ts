@@ -52,6 +52,8 @@ export async function toJobResource(job: JobRecord, options: MapOptions): Promis
             images: job.usage.images,
             compute_ms: job.usage.computeMs,
             billable: job.usage.billable,
+            cost_usd_micros: job.usage.costUsdMicros,
+            price_version: job.usage.priceVersion,
           },
     webhook: job.webhook,
     metadata: job.metadata,

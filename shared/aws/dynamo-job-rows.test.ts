@@ -136,7 +136,7 @@ describe('transition', () => {
       stack.table.transition('t-race', record.id, ['running'], 'succeeded', {
         completedAt: '2026-01-01T00:01:00.000Z',
         result: { text: 'ok', images: [] },
-        usage: { inputTokens: 3, outputTokens: 2, images: 0, computeMs: 40, billable: true },
+        usage: { inputTokens: 3, outputTokens: 2, images: 0, computeMs: 40, billable: true, costUsdMicros: 2, priceVersion: '2026-12-01' },
       }),
       stack.table.transition('t-race', record.id, ['queued', 'running'], 'canceled', { completedAt: '2026-01-01T00:01:00.000Z' }),
     ]);

@@ -107,14 +107,14 @@ describe.each(['document client', 'light JSON path'])('%s', (path) => {
 
   describe('usage', () => {
     it('adds concurrent increments per day and model', async () => {
-      const one = { jobs: 1, images: 2, inputTokens: 10, outputTokens: 5, computeMs: 300 };
+      const one = { jobs: 1, images: 2, inputTokens: 10, outputTokens: 5, computeMs: 300, costUsdMicros: 3_002 };
       await Promise.all([
         table.addUsage('t-use', '2026-01-01', 'nexus-mini', one),
         table.addUsage('t-use', '2026-01-01', 'nexus-mini', one),
         table.addUsage('t-use', '2026-01-01', 'nexus-mini', { ...one, images: 0 }),
         table.addUsage('t-use', '2026-01-01', 'other', one),
       ]);
-      expect(await table.getUsage('t-use', '2026-01-01', 'nexus-mini')).toEqual({ jobs: 3, images: 4, inputTokens: 30, outputTokens: 15, computeMs: 900 });
+      expect(await table.getUsage('t-use', '2026-01-01', 'nexus-mini')).toEqual({ jobs: 3, images: 4, inputTokens: 30, outputTokens: 15, computeMs: 900, costUsdMicros: 9_006 });
       expect(await table.getUsage('t-use', '2026-01-01', 'other')).toEqual(one);
       expect(await table.getUsage('t-use', '2026-01-02', 'nexus-mini')).toBeNull();
     });
@@ -171,14 +171,14 @@ describe.each(['document client', 'light JSON path'])('%s', (path) => {
 
   describe('per-job usage and first webhook secrets', () => {
     it('counts a job’s usage once however often it is reported', async () => {
-      const one = { jobs: 1, images: 1, inputTokens: 4, outputTokens: 2, computeMs: 50 };
+      const one = { jobs: 1, images: 1, inputTokens: 4, outputTokens: 2, computeMs: 50, costUsdMicros: 3_002 };
       await Promise.all([
         table.addUsage('t-once', '2026-02-01', 'nexus-mini', one, 'job_a'),
         table.addUsage('t-once', '2026-02-01', 'nexus-mini', one, 'job_a'),
         table.addUsage('t-once', '2026-02-01', 'nexus-mini', one, 'job_b'),
       ]);
       await table.addUsage('t-once', '2026-02-01', 'nexus-mini', one, 'job_a');
-      expect(await table.getUsage('t-once', '2026-02-01', 'nexus-mini')).toEqual({ jobs: 2, images: 2, inputTokens: 8, outputTokens: 4, computeMs: 100 });
+      expect(await table.getUsage('t-once', '2026-02-01', 'nexus-mini')).toEqual({ jobs: 2, images: 2, inputTokens: 8, outputTokens: 4, computeMs: 100, costUsdMicros: 6_004 });
     });
 
     it('lets exactly one of two racing first secrets win', async () => {

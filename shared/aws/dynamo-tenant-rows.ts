@@ -31,6 +31,7 @@ const USAGE_FIELDS = [
   ['inputTokens', 'input_tokens'],
   ['outputTokens', 'output_tokens'],
   ['computeMs', 'compute_ms'],
+  ['costUsdMicros', 'cost_usd_micros'],
 ] as const satisfies readonly (readonly [keyof UsageIncrement, string])[];
 
 function num(value: unknown): number {
@@ -166,6 +167,7 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
         inputTokens: num(item.input_tokens),
         outputTokens: num(item.output_tokens),
         computeMs: num(item.compute_ms),
+        costUsdMicros: num(item.cost_usd_micros),
       };
     },
 

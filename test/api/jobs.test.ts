@@ -70,14 +70,14 @@ describe('GET /v1/jobs/:id', () => {
       completedAt: '2026-01-01T00:00:02.000Z',
       model: 'nexus-mini@1.0.0',
       result: { text: 'Here it is.', images: [{ key, width: 64, height: 64, sha256: 'ab'.repeat(32), seed: 7, mediaType: 'image/png' }] },
-      usage: { inputTokens: 12, outputTokens: 5, images: 1, computeMs: 40, billable: true },
+      usage: { inputTokens: 12, outputTokens: 5, images: 1, computeMs: 40, billable: true, costUsdMicros: 3_004, priceVersion: '2026-12-01' },
     });
     const job = await json<JobResource>(await h.call('GET', `/v1/jobs/${created.id}`));
     expect(job).toMatchObject({
       status: 'succeeded',
       model: 'nexus-mini@1.0.0',
       queue_position: null,
-      usage: { input_tokens: 12, output_tokens: 5, images: 1, compute_ms: 40, billable: true },
+      usage: { input_tokens: 12, output_tokens: 5, images: 1, compute_ms: 40, billable: true, cost_usd_micros: 3_004, price_version: '2026-12-01' },
       output: { role: 'assistant', content: [{ type: 'text', text: 'Here it is.' }, { type: 'image_url', width: 64, height: 64, seed: 7 }] },
     });
     const part = job.output?.content[1];

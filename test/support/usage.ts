@@ -3,7 +3,7 @@
 import type { JobRecord } from '../../shared/job.js';
 import type { JobTable, UsageIncrement } from '../../shared/ports.js';
 
-const ZERO: UsageIncrement = { jobs: 0, images: 0, inputTokens: 0, outputTokens: 0, computeMs: 0 };
+const ZERO: UsageIncrement = { jobs: 0, images: 0, inputTokens: 0, outputTokens: 0, computeMs: 0, costUsdMicros: 0 };
 
 /** The sum of the usage counters of every (completion day, model) among `rows`. */
 export async function usageOfRows(table: Pick<JobTable, 'getUsage'>, tenant: string, rows: JobRecord[]): Promise<UsageIncrement> {
@@ -17,6 +17,7 @@ export async function usageOfRows(table: Pick<JobTable, 'getUsage'>, tenant: str
       inputTokens: sum.inputTokens + (c?.inputTokens ?? 0),
       outputTokens: sum.outputTokens + (c?.outputTokens ?? 0),
       computeMs: sum.computeMs + (c?.computeMs ?? 0),
+      costUsdMicros: sum.costUsdMicros + (c?.costUsdMicros ?? 0),
     }),
     ZERO,
   );

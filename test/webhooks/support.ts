@@ -75,7 +75,7 @@ export function makeJob(tenant: string, webhookUrl: string | null, overrides: Pa
     progress: null,
     result: { text: 'A red circle.', images: [] },
     error: null,
-    usage: { inputTokens: 5, outputTokens: 4, images: 0, computeMs: 12, billable: true },
+    usage: { inputTokens: 5, outputTokens: 4, images: 0, computeMs: 12, billable: true, costUsdMicros: 3, priceVersion: '2026-12-01' },
     cancelRequested: false,
     eventSequence: 0,
     deadline: '2026-01-01T01:00:00.000Z',

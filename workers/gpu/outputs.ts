@@ -1,6 +1,8 @@
 // Model results → S3 objects under deterministic keys (a re-run after a crash overwrites, never duplicates).
 import type { JobOutput, JobRecord, OutputImage, Usage } from '../../shared/job.js';
 import type { ObjectStore } from '../../shared/ports.js';
+import { PRICE_TABLE } from '../../shared/price-table.js';
+import { modelPrice, priceMicros } from '../../shared/pricing.js';
 import type { ModelResult } from '../model/types.js';
 
 const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
@@ -22,12 +24,25 @@ export async function storeOutputs(job: JobRecord, results: ModelResult[], store
   return { text: results[0]?.text ?? '', images: stored };
 }
 
-export function usageOf(results: ModelResult[], computeMs: number): Usage {
-  return {
+/** What the job used, and its price (shared/pricing.ts) at the steps it ran: its own, or the model's default. */
+export function usageOf(job: Pick<JobRecord, 'model' | 'params'>, results: ModelResult[], computeMs: number): Usage {
+  const images = results.flatMap((result) => result.images);
+  const used = {
     inputTokens: results.reduce((sum, result) => sum + result.inputTokens, 0),
     outputTokens: results.reduce((sum, result) => sum + result.outputTokens, 0),
-    images: results.reduce((sum, result) => sum + result.images.length, 0),
+    images: images.length,
+  };
+  const price = modelPrice(job.model);
+  const billable = {
+    ...used,
+    pixels: Math.max(0, ...images.map((image) => image.width * image.height)),
+    steps: job.params.steps ?? price?.defaultSteps ?? 0,
+  };
+  return {
+    ...used,
     computeMs: Math.round(computeMs),
     billable: true,
+    costUsdMicros: price === null ? 0 : priceMicros(price, billable),
+    priceVersion: price === null ? null : PRICE_TABLE.version,
   };
 }

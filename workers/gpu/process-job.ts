@@ -74,7 +74,14 @@ export async function countUsage(table: JobTable, job: JobRecord): Promise<void>
     job.tenant,
     job.completedAt.slice(0, 10),
     job.model,
-    { jobs: 1, images: usage.images, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, computeMs: usage.computeMs },
+    {
+      jobs: 1,
+      images: usage.images,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      computeMs: usage.computeMs,
+      costUsdMicros: usage.costUsdMicros,
+    },
     job.id,
   );
 }
@@ -207,7 +214,7 @@ export async function finishRun(item: RunItem, results: ModelResult[], deps: Job
     item.pending.finally(() => mark(item, 'started_event')),
   ]);
   const computeMs = results.reduce((sum, result) => sum + result.computeMs, 0);
-  const usage = usageOf(results, computeMs);
+  const usage = usageOf(job, results, computeMs);
   // Not over a cancel the run has not seen yet (progress writes, which bring it, are throttled): a cancel the API
   // acknowledged while the job ran wins over its success, and the job is not billed.
   const final = await deps.table.transition(

@@ -57,8 +57,12 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     expect(bytes).not.toBeNull();
     expect(createHash('sha256').update(bytes ?? new Uint8Array()).digest('hex')).toBe(image?.sha256);
     expect(image?.seed).toBe(7);
-    expect(job.usage).toMatchObject({ images: 1, billable: true });
+    expect(job.usage).toMatchObject({ images: 1, billable: true, priceVersion: '2026-12-01' });
     expect(job.usage?.computeMs).toBeGreaterThan(0);
+    // The published nexus-mini price: $0.002 a picture + $0.0001 a step (2 here), $0.10 / $0.40 per 1M tokens, each rounded up.
+    const { inputTokens = 0, outputTokens = 0 } = job.usage ?? {};
+    expect(inputTokens).toBeGreaterThan(0);
+    expect(job.usage?.costUsdMicros).toBe(2_000 + 2 * 100 + Math.ceil(inputTokens / 10) + Math.ceil((outputTokens * 4) / 10));
     const events = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === id);
     expect(events.map((e) => e.type)).toEqual(['job.started', 'job.succeeded']);
     expect(events[1]?.sequence).toBe(job.eventSequence);
@@ -124,7 +128,9 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     // days they completed on, in case the file ran across midnight UTC).
     const succeeded = (await h.stack.table.listJobs('acme', { limit: 100, cursor: null })).items.filter((r) => r.status === 'succeeded');
     expect(succeeded).toHaveLength(3);
-    expect(await usageOfRows(h.stack.table, 'acme', succeeded)).toMatchObject({ jobs: 3, images: 3 });
+    const cost = succeeded.reduce((sum, r) => sum + (r.usage?.costUsdMicros ?? 0), 0);
+    expect(cost).toBeGreaterThanOrEqual(3 * 2_200);
+    expect(await usageOfRows(h.stack.table, 'acme', succeeded)).toMatchObject({ jobs: 3, images: 3, costUsdMicros: cost });
     const other = { ...job, id: nearMissId(job.id, 'Z') };
     await countUsage(h.stack.table, other);
     expect(await h.stack.table.getUsage('acme', day, job.model)).toMatchObject({ jobs: 4, images: 4 });

@@ -36,6 +36,8 @@ export const JobResourceSchema = z
         images: z.number(),
         compute_ms: z.number(),
         billable: z.boolean(),
+        cost_usd_micros: z.number().int().openapi({ description: 'What the job is billed, in micro-dollars (1 USD = 1,000,000); README "Billing".' }),
+        price_version: z.string().nullable().openapi({ description: 'The price table version that priced the job.' }),
       })
       .nullable(),
     webhook: z.object({ url: z.string(), events: z.array(z.string()) }).nullable(),
