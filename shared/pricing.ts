@@ -49,3 +49,37 @@ export function quote(model: string, usage: Billable, table: PriceTable = PRICE_
   const price = modelPrice(model, table);
   return price === null ? null : { costUsdMicros: priceMicros(price, usage), priceVersion: table.version };
 }
+
+/** What the API knows of a job before it runs: the shape of the conversation and the requested output. */
+export interface JobShape {
+  /** Per message: characters of text and number of images. */
+  messages: { textChars: number; images: number }[];
+  /** Runs of the model: one per requested image (`output.n`). */
+  runs: number;
+  /** Whether a run may draw a picture (`output.modalities` absent or containing `image`). */
+  mayDrawImage: boolean;
+  steps: number | undefined;
+  maxTokens: number;
+}
+
+export interface Estimate extends PriceQuote {
+  basis: Billable;
+}
+
+/**
+ * The most a job of this shape can be billed (the API has no tokenizer): every run draws a picture at the
+ * requested steps, decodes `maxTokens`, and reads the conversation at the price table's token bound.
+ * Spend checks reserve this figure; the job is later billed its real usage, never more than this.
+ */
+export function estimateMax(price: ModelPrice, version: string, shape: JobShape): Estimate {
+  const bound = price.inputTokenBound;
+  const inputPerRun = shape.messages.reduce((sum, m) => sum + bound.perMessage + m.images * bound.perImage + m.textChars * bound.perTextChar, 0);
+  const basis: Billable = {
+    images: shape.mayDrawImage ? shape.runs : 0,
+    pixels: price.defaultPixels,
+    steps: shape.steps ?? price.defaultSteps,
+    inputTokens: shape.runs * inputPerRun,
+    outputTokens: shape.runs * shape.maxTokens,
+  };
+  return { costUsdMicros: priceMicros(price, basis), priceVersion: version, basis };
+}

@@ -3,6 +3,7 @@
 // exporting a RegisterRoutes function and add it to ROUTES below.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { PlatformError } from '../../shared/errors.js';
+import { modelPrice } from '../../shared/pricing.js';
 import type { RegisterRoutes } from './app-types.js';
 import { resolveDeps, type ApiDeps, type ApiEnv } from './deps.js';
 import { errorBody, toPlatformError, validationError } from './errors.js';
@@ -16,6 +17,7 @@ import { registerDocsRoutes } from './routes/docs.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerCancelJobRoute } from './routes/jobs-cancel.js';
 import { registerCreateJobRoute } from './routes/jobs-create.js';
+import { registerEstimateJobRoute } from './routes/jobs-estimate.js';
 import { registerReadJobRoutes } from './routes/jobs-read.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerUploadRoutes } from './routes/uploads.js';
@@ -30,6 +32,7 @@ const ROUTES: RegisterRoutes[] = [
   registerHealthRoute,
   registerModelRoutes,
   registerCreateJobRoute,
+  registerEstimateJobRoute,
   registerReadJobRoutes,
   registerCancelJobRoute,
   registerUploadRoutes,
@@ -43,6 +46,9 @@ export type { ApiDeps } from './deps.js';
 
 export function createApp(input: ApiDeps): OpenAPIHono<ApiEnv> {
   const deps = resolveDeps(input);
+  // A served model without a price would run unbilled: refuse to start instead (shared/price-table.ts).
+  const unpriced = deps.models.list().filter((m) => modelPrice(m.name) === null);
+  if (unpriced.length > 0) throw new Error(`no price for model(s) ${unpriced.map((m) => m.name).join(', ')} in shared/price-table.ts`);
   const app = new OpenAPIHono<ApiEnv>({
     // zod failures of body, query, path and headers all become the one envelope; `param` names the field
     // itself (`limit`, `id`, `messages[0].role`), as clients know it.

@@ -145,8 +145,18 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
     expect(kills).toBe(KILLS);
     // Nothing is left in flight: every message was deleted (or dead-lettered and its job failed).
     expect(await h.stack.jobs.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
-    // Usage was counted once per succeeded job, by the winner of its final write.
     const succeeded = rows.filter((r) => r.status === 'succeeded');
-    expect((await usageOfRows(h.stack.table, 'acme', succeeded)).jobs).toBe(succeeded.length);
+    // Usage and cost were counted once per succeeded job, by the winner of its final write: the rollup equals
+    // the sum over the succeeded jobs exactly, and nothing else was billed.
+    const sum = (field: 'images' | 'inputTokens' | 'outputTokens' | 'costUsdMicros'): number => succeeded.reduce((s, r) => s + (r.usage?.[field] ?? 0), 0);
+    expect(rows.filter((r) => r.status !== 'succeeded' && r.usage !== null)).toEqual([]);
+    expect(sum('costUsdMicros')).toBeGreaterThan(0);
+    expect(await usageOfRows(h.stack.table, 'acme', succeeded)).toMatchObject({
+      jobs: succeeded.length,
+      images: sum('images'),
+      inputTokens: sum('inputTokens'),
+      outputTokens: sum('outputTokens'),
+      costUsdMicros: sum('costUsdMicros'),
+    });
   });
 });
