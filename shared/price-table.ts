@@ -19,10 +19,11 @@ export interface ModelPrice {
   inputTokensPer1kMicros: number;
   outputTokensPer1kMicros: number;
   /**
-   * Upper bound on the input tokens of a conversation, for estimates (the API has no tokenizer): per message
-   * (role markers and template), per input image (its embedding positions and markers), per text character.
+   * Upper bound on the input tokens of a conversation, for estimates (the API has no tokenizer): per
+   * conversation (the default system prompt and the reply's opening), per message (role markers), per input
+   * image (its embedding positions and markers), per text character.
    */
-  inputTokenBound: { perMessage: number; perImage: number; perTextChar: number };
+  inputTokenBound: { perConversation: number; perMessage: number; perImage: number; perTextChar: number };
 }
 
 export interface PriceTable {
@@ -39,9 +40,10 @@ export const PRICE_TABLE: PriceTable = {
       defaultPixels: 64 * 64,
       inputTokensPer1kMicros: 100,
       outputTokensPer1kMicros: 400,
-      // nexus-mini: an image is 16 positions plus <boi>/<eoi>; a message's template adds at most 4 tokens; the
-      // word-level tokenizer never makes more tokens than characters.
-      inputTokenBound: { perMessage: 4, perImage: 18, perTextChar: 1 },
+      // nexus-mini, measured with the runtime: "a" alone reads 20 tokens (the default system prompt and the
+      // template), an image 18 (16 positions and its markers); the word-level tokenizer never makes more tokens
+      // than characters. workers/gpu/worker.test.ts checks a real job against its estimate.
+      inputTokenBound: { perConversation: 20, perMessage: 4, perImage: 18, perTextChar: 1 },
     },
   },
 };

@@ -18,7 +18,7 @@ const price: fc.Arbitrary<ModelPrice> = fc.record({
   defaultPixels: fc.integer({ min: 1, max: 4_000_000 }),
   inputTokensPer1kMicros: fc.nat(10_000),
   outputTokensPer1kMicros: fc.nat(10_000),
-  inputTokenBound: fc.record({ perMessage: fc.nat(10), perImage: fc.nat(400), perTextChar: fc.nat(2) }),
+  inputTokenBound: fc.record({ perConversation: fc.nat(40), perMessage: fc.nat(10), perImage: fc.nat(400), perTextChar: fc.nat(2) }),
 });
 const usage: fc.Arbitrary<Billable> = fc.record({
   images: fc.nat(8),

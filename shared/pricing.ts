@@ -73,7 +73,7 @@ export interface Estimate extends PriceQuote {
  */
 export function estimateMax(price: ModelPrice, version: string, shape: JobShape): Estimate {
   const bound = price.inputTokenBound;
-  const inputPerRun = shape.messages.reduce((sum, m) => sum + bound.perMessage + m.images * bound.perImage + m.textChars * bound.perTextChar, 0);
+  const inputPerRun = shape.messages.reduce((sum, m) => sum + bound.perMessage + m.images * bound.perImage + m.textChars * bound.perTextChar, bound.perConversation);
   const basis: Billable = {
     images: shape.mayDrawImage ? shape.runs : 0,
     pixels: price.defaultPixels,

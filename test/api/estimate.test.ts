@@ -23,13 +23,13 @@ describe('POST /v1/jobs/estimate', () => {
     const prompt = 'Generate an image according to the following description: a red circle';
     const { status, body } = await estimate(textJob(prompt, { output: { n: 2 }, params: { steps: 20, max_tokens: 10 } }));
     expect(status).toBe(200);
-    // Per run: 4 template tokens + 72 characters = 76 input tokens, 10 output tokens; 2 runs.
-    const inputTokens = 2 * (4 + prompt.length);
+    // Per run: 20 per conversation + 4 per message + 1 per character input tokens, 10 output tokens; 2 runs.
+    const inputTokens = 2 * (20 + 4 + prompt.length);
     expect(body).toEqual({
       object: 'job_estimate',
       model: 'nexus-mini',
       price_version: PRICE_TABLE.version,
-      // 2 × (2,000 + 20 × 100) + ceil(152 × 0.1) + ceil(20 × 0.4)
+      // 2 × (2,000 + 20 × 100) + ceil(input × 0.1) + ceil(20 × 0.4)
       cost_usd_micros: 2 * (2_000 + 20 * 100) + Math.ceil(inputTokens / 10) + 8,
       basis: { images: 2, pixels: 4096, steps: 20, input_tokens: inputTokens, output_tokens: 20 },
     });
@@ -44,8 +44,8 @@ describe('POST /v1/jobs/estimate', () => {
     };
     const res = await estimate(body);
     expect(res.status).toBe(200);
-    expect(res.body.basis).toEqual({ images: 0, pixels: 4096, steps: 10, input_tokens: 4 + 18 + 18, output_tokens: 64 });
-    expect(res.body.cost_usd_micros).toBe(Math.ceil(40 / 10) + Math.ceil((64 * 4) / 10));
+    expect(res.body.basis).toEqual({ images: 0, pixels: 4096, steps: 10, input_tokens: 20 + 4 + 18 + 18, output_tokens: 64 });
+    expect(res.body.cost_usd_micros).toBe(Math.ceil(60 / 10) + Math.ceil((64 * 4) / 10));
   });
 
   it('refuses what POST /v1/jobs refuses, with the same envelope, and stores nothing', async () => {

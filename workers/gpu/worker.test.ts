@@ -63,6 +63,10 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     const { inputTokens = 0, outputTokens = 0 } = job.usage ?? {};
     expect(inputTokens).toBeGreaterThan(0);
     expect(job.usage?.costUsdMicros).toBe(2_000 + 2 * 100 + Math.ceil(inputTokens / 10) + Math.ceil((outputTokens * 4) / 10));
+    // The estimate of the same body is an upper bound on what the job was billed.
+    const estimate = (await (await h.call('POST', '/v1/jobs/estimate', { body: quickJob(7) })).json()) as { cost_usd_micros: number; basis: { input_tokens: number } };
+    expect(estimate.basis.input_tokens).toBeGreaterThanOrEqual(inputTokens);
+    expect(estimate.cost_usd_micros).toBeGreaterThanOrEqual(job.usage?.costUsdMicros ?? Infinity);
     const events = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === id);
     expect(events.map((e) => e.type)).toEqual(['job.started', 'job.succeeded']);
     expect(events[1]?.sequence).toBe(job.eventSequence);
