@@ -1,5 +1,6 @@
 // Small interfaces the services depend on. One AWS SDK v3 implementation each lives in shared/aws/.
 import type { JobProgress, JobRecord, JobStatus } from './job.js';
+import type { UsageLedger } from './usage-ledger.js';
 
 export interface ObjectHead {
   size: number;
@@ -82,7 +83,7 @@ export type JobPatch = Partial<
   Pick<JobRecord, 'model' | 'startedAt' | 'completedAt' | 'result' | 'error' | 'usage' | 'progress' | 'cancelRequested' | 'eventSequence'>
 >;
 
-export interface JobTable {
+export interface JobTable extends UsageLedger {
   /** Conditional create: false when a job with that id already exists. */
   createJob(job: JobRecord): Promise<boolean>;
   getJob(tenant: string, id: string): Promise<JobRecord | null>;

@@ -21,6 +21,7 @@ import { registerEstimateJobRoute } from './routes/jobs-estimate.js';
 import { registerReadJobRoutes } from './routes/jobs-read.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerUploadRoutes } from './routes/uploads.js';
+import { registerUsageRoutes } from './routes/usage.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
 import { registerWebhookSecretRoutes } from './routes/webhook-secret.js';
 
@@ -36,6 +37,7 @@ const ROUTES: RegisterRoutes[] = [
   registerReadJobRoutes,
   registerCancelJobRoute,
   registerUploadRoutes,
+  registerUsageRoutes,
   registerDeliveryRoutes,
   registerWebhookSecretRoutes,
   // The docs come last so they list every route above.

@@ -2,7 +2,8 @@
 //   job           TENANT#{tenant}  JOB#{id}                         (ids sort by time: one query lists newest first)
 //   idempotency   TENANT#{tenant}  IDEM#{key}                       body_hash, job_id, expires_at
 //   rate counter  TENANT#{tenant}  RATE#{window}                    count, expires_at
-//   usage         TENANT#{tenant}  USAGE#{day}#{model}              jobs, images, input_tokens, output_tokens, compute_ms
+//   usage         TENANT#{tenant}  USAGE#{day}#{model}              jobs, images, input_tokens, output_tokens, compute_ms, cost_usd_micros, counted_jobs
+//   billing line  TENANT#{tenant}  BILL#{completed_at}#{job id}     job_id, tenant, model, created_at, completed_at, usage (JSON)
 //   secrets       TENANT#{tenant}  WEBHOOK_SECRETS                  secrets (current first)
 //   endpoints     TENANT#{tenant}  WEBHOOK_ENDPOINTS                disabled (string set: answered 410)
 //   API key       KEY#{hash}       API_KEY                          tenant
@@ -13,6 +14,7 @@ import type { JobTable } from '../ports.js';
 import type { AwsJsonCall } from './aws-json.js';
 import { createDynamoJobRows } from './dynamo-job-rows.js';
 import { createDynamoTenantRows } from './dynamo-tenant-rows.js';
+import { createDynamoUsageLedger } from './dynamo-usage-ledger.js';
 
 export interface DynamoJobTableOptions {
   client: DynamoDBDocumentClient;
@@ -26,5 +28,5 @@ export interface DynamoJobTableOptions {
 export const TTL_ATTRIBUTE = 'expires_at';
 
 export function createDynamoJobTable(options: DynamoJobTableOptions): JobTable {
-  return { ...createDynamoJobRows(options), ...createDynamoTenantRows(options) };
+  return { ...createDynamoJobRows(options), ...createDynamoTenantRows(options), ...createDynamoUsageLedger(options) };
 }

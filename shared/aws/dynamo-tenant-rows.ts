@@ -3,6 +3,7 @@
 // local server never does), so correctness must not depend on the deletion.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryRecord, IdempotencyRecord, JobTable, UsageIncrement } from '../ports.js';
+import type { UsageLedger } from '../usage-ledger.js';
 import type { AwsJsonCall } from './aws-json.js';
 import { isConditionFailure } from './dynamo-expressions.js';
 import { marshallItem, numberAttribute } from './dynamo-marshal.js';
@@ -22,7 +23,7 @@ export interface DynamoTenantRowsOptions {
   json?: AwsJsonCall;
 }
 
-type TenantRows = Omit<JobTable, JobRowMethods>;
+type TenantRows = Omit<JobTable, JobRowMethods | keyof UsageLedger>;
 
 const tenantPk = (tenant: string): string => `TENANT#${tenant}`;
 const USAGE_FIELDS = [

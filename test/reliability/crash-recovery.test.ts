@@ -158,5 +158,11 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
       outputTokens: sum('outputTokens'),
       costUsdMicros: sum('costUsdMicros'),
     });
+    // And the billing feed holds exactly one line per succeeded job, with its cost.
+    const months = [...new Set(succeeded.map((r) => r.completedAt?.slice(0, 7) ?? ''))];
+    const lines: { jobId: string; usage: { costUsdMicros: number } }[] = [];
+    for (const month of months) for await (const line of h.stack.table.billingLines('acme', month)) lines.push(line);
+    expect(lines.map((l) => l.jobId).sort()).toEqual(succeeded.map((r) => r.id).sort());
+    expect(lines.reduce((s, l) => s + l.usage.costUsdMicros, 0)).toBe(sum('costUsdMicros'));
   });
 });

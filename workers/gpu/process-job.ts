@@ -64,26 +64,25 @@ export function mark(item: Pick<RunItem, 'marks'>, name: string): void {
 export type Claim = { kind: 'run'; item: RunItem } | { kind: 'settled'; disposition: Disposition };
 
 /**
- * Adds a succeeded job's usage to the tenant's counters, at most once per job (the table dedupes by job
- * id), on the day the job completed, so a re-count after a crash lands on the same row.
+ * Bills a succeeded job: its usage goes into the tenant's counters (at most once per job: the table dedupes by
+ * job id) on the day the job completed, and its billing line (keyed by the job) is written, so a re-count after
+ * a crash lands on the same rows.
  */
 export async function countUsage(table: JobTable, job: JobRecord): Promise<void> {
   if (job.status !== 'succeeded' || job.usage === null || job.completedAt === null) return;
-  const { usage } = job;
-  await table.addUsage(
-    job.tenant,
-    job.completedAt.slice(0, 10),
-    job.model,
-    {
-      jobs: 1,
-      images: usage.images,
-      inputTokens: usage.inputTokens,
-      outputTokens: usage.outputTokens,
-      computeMs: usage.computeMs,
-      costUsdMicros: usage.costUsdMicros,
-    },
-    job.id,
-  );
+  const { usage, completedAt } = job;
+  const increment = {
+    jobs: 1,
+    images: usage.images,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    computeMs: usage.computeMs,
+    costUsdMicros: usage.costUsdMicros,
+  };
+  await Promise.all([
+    table.addUsage(job.tenant, completedAt.slice(0, 10), job.model, increment, job.id),
+    table.putBillingLine({ jobId: job.id, tenant: job.tenant, model: job.model, createdAt: job.createdAt, completedAt, usage }),
+  ]);
 }
 
 async function settleFinalJob(job: JobRecord, message: ReceivedMessage<JobMessage>, deps: JobDeps): Promise<Disposition> {
