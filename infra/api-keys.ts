@@ -1,23 +1,27 @@
-// Issues API keys for a deployed stage: the table keeps only HMAC(pepper, key), so the key is shown once.
-import { seedApiKey } from '../functions/api/auth-keys.js';
+// The admin bootstrap of a deployed stage: the first admin key, made straight in the table (only its HMAC is
+// stored, so it is shown once). Everything after it goes through the operator API (/v1/admin/*).
+import { issueKey } from '../functions/api/issue-key.js';
+import { ADMIN_TENANT } from '../shared/accounts.js';
 import type { JobTable } from '../shared/ports.js';
 
-export const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
-export interface IssueApiKeyOptions {
+export interface IssueAdminKeyOptions {
   table: JobTable;
   pepper: string;
-  tenant: string;
+  name: string;
   /** 24 random bytes; injectable for tests. */
   randomBytes?: () => Uint8Array;
 }
 
-const base64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
-
-export async function issueApiKey(options: IssueApiKeyOptions): Promise<string> {
-  if (!TENANT_PATTERN.test(options.tenant)) throw new RangeError(`tenant must match ${TENANT_PATTERN}`);
-  const random = options.randomBytes ?? (() => crypto.getRandomValues(new Uint8Array(24)));
-  const key = `sk_live_${base64url(random())}`;
-  await seedApiKey(options.table, key, options.tenant, options.pepper);
-  return key;
+export async function issueAdminKey(options: IssueAdminKeyOptions): Promise<{ id: string; key: string }> {
+  const { key, record } = await issueKey({
+    accounts: options.table,
+    pepper: options.pepper,
+    tenant: ADMIN_TENANT,
+    kind: 'admin',
+    name: options.name,
+    expiresAt: null,
+    now: new Date(),
+    ...(options.randomBytes === undefined ? {} : { randomBytes: options.randomBytes }),
+  });
+  return { id: record.id, key };
 }

@@ -18,6 +18,7 @@ import { loadConfig, type Config } from '../shared/config.js';
 import type { JobMessage } from '../shared/job.js';
 import type { MessageQueue } from '../shared/ports.js';
 import { localAwsEnv, startLocalAws } from './local-aws.js';
+import { ADMIN_TENANT } from '../shared/accounts.js';
 
 const DEV_TENANT = 'dev';
 
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   if (config.queues.jobs === null) throw new Error('local jobs queue missing');
 
   await seedApiKey(adapters.table, config.devApiKey, DEV_TENANT, config.api.keyPepper);
+  await seedApiKey(adapters.table, config.devAdminKey, ADMIN_TENANT, config.api.keyPepper, 'admin');
   const { requeued, released } = await requeueUnfinishedJobs(adapters, config, adapters.queue(config.queues.jobs, parseJobMessage));
 
   // Webhooks: DEV_WEBHOOK_SECRET (whsec_…) fixes the dev tenant's signing secret; random when unset.
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
       '',
       `Nexus platform running at ${api.url}  (Ctrl-C stops it; data in ${dataDir})`,
       `Development API key (tenant "${DEV_TENANT}"): ${config.devApiKey}`,
+      `Development admin key (/v1/admin/*, DEV_ADMIN_KEY): ${config.devAdminKey}`,
       '',
       'Try:',
       `  curl -s ${api.url}/health`,

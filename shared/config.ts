@@ -21,6 +21,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   /** A development API key that npm start registers for the `dev` tenant. */
   DEV_API_KEY: z.string().min(16).default('sk_dev_local_0123456789abcdef'),
+  DEV_ADMIN_KEY: z.string().min(16).default('sk_admin_local_0123456789abcdef'),
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Mixed into API key hashes; an SST secret in AWS. The default is for the local platform only. */
@@ -41,6 +42,8 @@ export interface Config {
   host: string;
   port: number;
   devApiKey: string;
+  /** npm start's operator key (/v1/admin/*). */
+  devAdminKey: string;
   dataDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   api: { keyPepper: string; allowLoopbackHttp: boolean; rateLimitPerMinute: number };
@@ -78,6 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     devApiKey: e.DEV_API_KEY,
+    devAdminKey: e.DEV_ADMIN_KEY,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
     api: { keyPepper: e.API_KEY_PEPPER, allowLoopbackHttp: e.ALLOW_LOOPBACK_HTTP, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },

@@ -7,7 +7,7 @@ const RANDOM_BYTES = 10;
 const BODY_LENGTH = 26;
 const MAX_TIME = 2 ** 48 - 1;
 
-export const ID_PREFIXES = ['job', 'upl', 'evt', 'req'] as const;
+export const ID_PREFIXES = ['job', 'upl', 'evt', 'req', 'key'] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 export interface IdGeneratorOptions {
@@ -109,6 +109,7 @@ export const newJobId = (): string => shared.next('job');
 export const newUploadId = (): string => shared.next('upl');
 export const newEventId = (): string => shared.next('evt');
 export const newRequestId = (): string => shared.next('req');
+export const newKeyId = (): string => shared.next('key');
 
 const BODY = `[${ALPHABET}]{${BODY_LENGTH}}`;
 const PATTERNS: Record<IdPrefix, RegExp> = {
@@ -116,6 +117,7 @@ const PATTERNS: Record<IdPrefix, RegExp> = {
   upl: new RegExp(`^upl_${BODY}$`),
   evt: new RegExp(`^evt_${BODY}$`),
   req: new RegExp(`^req_${BODY}$`),
+  key: new RegExp(`^key_${BODY}$`),
 };
 
 /** True for a well-formed id of that kind (use before touching storage with a client-supplied id). */

@@ -1,6 +1,7 @@
 // Small interfaces the services depend on. One AWS SDK v3 implementation each lives in shared/aws/.
 import type { JobProgress, JobRecord, JobStatus } from './job.js';
 import type { UsageLedger } from './usage-ledger.js';
+import type { AccountStore, ApiKeyKind } from './accounts.js';
 
 export interface ObjectHead {
   size: number;
@@ -83,7 +84,7 @@ export type JobPatch = Partial<
   Pick<JobRecord, 'model' | 'startedAt' | 'completedAt' | 'result' | 'error' | 'usage' | 'progress' | 'cancelRequested' | 'eventSequence'>
 >;
 
-export interface JobTable extends UsageLedger {
+export interface JobTable extends UsageLedger, AccountStore {
   /** Conditional create: false when a job with that id already exists. */
   createJob(job: JobRecord): Promise<boolean>;
   getJob(tenant: string, id: string): Promise<JobRecord | null>;
@@ -115,7 +116,8 @@ export interface JobTable extends UsageLedger {
   /** With `jobId`, only while the claim still names that job (a stale claim taken over once, not a fresh one). */
   releaseIdempotencyKey(tenant: string, key: string, jobId?: string): Promise<void>;
 
-  putApiKey(keyHash: string, tenant: string): Promise<void>;
+  /** A key row without a list entry (npm start's dev keys, tests); `kind` defaults to customer. */
+  putApiKey(keyHash: string, tenant: string, kind?: ApiKeyKind): Promise<void>;
   getTenantByApiKey(keyHash: string): Promise<string | null>;
 
   /** Atomic counter for a fixed window; adds `by` (default 1) and returns the count after it. */

@@ -8,7 +8,7 @@ import type { RegisterRoutes } from './app-types.js';
 import { resolveDeps, type ApiDeps, type ApiEnv } from './deps.js';
 import { errorBody, toPlatformError, validationError } from './errors.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { bearerAuth } from './middleware/auth.js';
+import { tenantAuth } from './middleware/auth.js';
 import { bodySize } from './middleware/body-size.js';
 import { jsonCharset } from './middleware/json-charset.js';
 import { rateLimit } from './middleware/rate-limit.js';
@@ -22,6 +22,8 @@ import { registerReadJobRoutes } from './routes/jobs-read.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerUploadRoutes } from './routes/uploads.js';
 import { registerUsageRoutes } from './routes/usage.js';
+import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerAdminRoutes } from './routes/admin.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
 import { registerWebhookSecretRoutes } from './routes/webhook-secret.js';
 
@@ -38,6 +40,8 @@ const ROUTES: RegisterRoutes[] = [
   registerCancelJobRoute,
   registerUploadRoutes,
   registerUsageRoutes,
+  registerApiKeyRoutes,
+  registerAdminRoutes,
   registerDeliveryRoutes,
   registerWebhookSecretRoutes,
   // The docs come last so they list every route above.
@@ -61,7 +65,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<ApiEnv> {
 
   app.use('*', requestId());
   app.use('/v1/*', bodySize(DEFAULT_LIMITS.maxBodyBytes));
-  app.use('/v1/*', bearerAuth({ table: deps.jobs, pepper: deps.settings.apiKeyPepper, cacheSeconds: deps.settings.authCacheSeconds, now: deps.now }));
+  app.use('/v1/*', tenantAuth({ accounts: deps.jobs, pepper: deps.settings.apiKeyPepper, tenantCacheSeconds: deps.settings.tenantCacheSeconds, now: deps.now }));
   app.use(
     '/v1/*',
     rateLimit({

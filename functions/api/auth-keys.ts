@@ -1,5 +1,6 @@
 // API keys are stored only as HMAC-SHA256(pepper, key): the table alone (a backup, a leaked export) does not
 // hold usable keys, and the pepper lives in a secret, not beside the data.
+import type { ApiKeyKind } from '../../shared/accounts.js';
 import type { JobTable } from '../../shared/ports.js';
 
 const encoder = new TextEncoder();
@@ -22,9 +23,9 @@ export async function hashApiKey(apiKey: string, pepper: string): Promise<string
   return toHex(signature);
 }
 
-/** Registers `apiKey` for `tenant` (npm start's dev key, tests, an admin script). */
-export async function seedApiKey(table: JobTable, apiKey: string, tenant: string, pepper: string): Promise<void> {
-  await table.putApiKey(await hashApiKey(apiKey, pepper), tenant);
+/** Registers `apiKey` for `tenant` (npm start's dev keys, tests); such keys are not listed by GET /v1/api-keys. */
+export async function seedApiKey(table: JobTable, apiKey: string, tenant: string, pepper: string, kind: ApiKeyKind = 'customer'): Promise<void> {
+  await table.putApiKey(await hashApiKey(apiKey, pepper), tenant, kind);
 }
 
 export async function sha256Hex(text: string): Promise<string> {

@@ -3,6 +3,8 @@ import type { JobEventEmitter } from './job-events.js';
 import type { JobMessage } from '../../shared/job.js';
 import type { JobTable, MessageQueue, ObjectStore } from '../../shared/ports.js';
 import type { WebhookRouteDeps } from './routes/webhook-secret.js';
+import type { ApiKeyKind } from '../../shared/accounts.js';
+import type { TenantLimits } from '../../shared/plans.js';
 
 export interface ModelInfo {
   name: string;
@@ -31,8 +33,11 @@ export interface ApiSettings {
   /** A job still queued after this long expires instead of running. */
   queueDeadlineSeconds: number;
   presignTtlSeconds: number;
-  /** How long a resolved API key stays cached in this process. */
-  authCacheSeconds: number;
+  /**
+   * How long a tenant's status and limits stay cached in this process (a suspension takes effect within it).
+   * Keys are never cached: a revoked or expired key fails on its next request.
+   */
+  tenantCacheSeconds: number;
   /** Poll interval of `Prefer: wait`. */
   waitPollMs: number;
 }
@@ -46,7 +51,7 @@ export const DEFAULT_SETTINGS: Omit<ApiSettings, 'apiKeyPepper'> = {
   idempotencyTtlSeconds: 24 * 60 * 60,
   queueDeadlineSeconds: 60 * 60,
   presignTtlSeconds: 60 * 60,
-  authCacheSeconds: 60,
+  tenantCacheSeconds: 5,
   waitPollMs: 250,
 };
 
@@ -79,6 +84,10 @@ export interface ApiEnv {
   Variables: {
     requestId: string;
     tenant: string;
+    /** The caller's key: `admin` keys open only /v1/admin/*. */
+    principal: { kind: ApiKeyKind; keyId: string | null };
+    /** The tenant's limits (plan + overrides); the legacy plan's rate falls back to the deployment's. */
+    limits: TenantLimits;
   };
 }
 

@@ -6,7 +6,9 @@
 //   billing line  TENANT#{tenant}  BILL#{completed_at}#{job id}     job_id, tenant, model, created_at, completed_at, usage (JSON)
 //   secrets       TENANT#{tenant}  WEBHOOK_SECRETS                  secrets (current first)
 //   endpoints     TENANT#{tenant}  WEBHOOK_ENDPOINTS                disabled (string set: answered 410)
-//   API key       KEY#{hash}       API_KEY                          tenant
+//   tenant        TENANT#{tenant}  PROFILE                          tenant_id, name, status, plan, limits (JSON overrides), created_at
+//   key entry     TENANT#{tenant}  APIKEY#{key id}                  key_hash, kind, name, prefix, created_at, key_expires_at, last_used_at
+//   API key       KEY#{hash}       API_KEY                          tenant, kind, key_id, name, prefix, created_at, key_expires_at (seeded keys: tenant only)
 //   delivery      JOB#{id}         DELIVERY#{at}#{delivery}#{attempt:4}  (oldest first), expires_at
 //   event         JOB#{id}         EVENT#{event id}                 body (for replay), expires_at
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -15,6 +17,7 @@ import type { AwsJsonCall } from './aws-json.js';
 import { createDynamoJobRows } from './dynamo-job-rows.js';
 import { createDynamoTenantRows } from './dynamo-tenant-rows.js';
 import { createDynamoUsageLedger } from './dynamo-usage-ledger.js';
+import { createDynamoAccounts } from './dynamo-accounts.js';
 
 export interface DynamoJobTableOptions {
   client: DynamoDBDocumentClient;
@@ -28,5 +31,5 @@ export interface DynamoJobTableOptions {
 export const TTL_ATTRIBUTE = 'expires_at';
 
 export function createDynamoJobTable(options: DynamoJobTableOptions): JobTable {
-  return { ...createDynamoJobRows(options), ...createDynamoTenantRows(options), ...createDynamoUsageLedger(options) };
+  return { ...createDynamoJobRows(options), ...createDynamoTenantRows(options), ...createDynamoUsageLedger(options), ...createDynamoAccounts(options) };
 }

@@ -4,6 +4,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryRecord, IdempotencyRecord, JobTable, UsageIncrement } from '../ports.js';
 import type { UsageLedger } from '../usage-ledger.js';
+import type { AccountStore } from '../accounts.js';
 import type { AwsJsonCall } from './aws-json.js';
 import { isConditionFailure } from './dynamo-expressions.js';
 import { marshallItem, numberAttribute } from './dynamo-marshal.js';
@@ -23,7 +24,7 @@ export interface DynamoTenantRowsOptions {
   json?: AwsJsonCall;
 }
 
-type TenantRows = Omit<JobTable, JobRowMethods | keyof UsageLedger>;
+type TenantRows = Omit<JobTable, JobRowMethods | keyof UsageLedger | keyof AccountStore>;
 
 const tenantPk = (tenant: string): string => `TENANT#${tenant}`;
 const USAGE_FIELDS = [
@@ -95,8 +96,8 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
       }
     },
 
-    async putApiKey(keyHash, tenant) {
-      await client.send(new PutCommand({ TableName: tableName, Item: { pk: `KEY#${keyHash}`, sk: 'API_KEY', tenant } }));
+    async putApiKey(keyHash, tenant, kind = 'customer') {
+      await client.send(new PutCommand({ TableName: tableName, Item: { pk: `KEY#${keyHash}`, sk: 'API_KEY', tenant, kind } }));
     },
 
     async getTenantByApiKey(keyHash) {

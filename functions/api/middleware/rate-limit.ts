@@ -86,6 +86,9 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
 
   return async (c, next) => {
     const tenant = c.get('tenant');
+    // The tenant's plan may set its own rate (per minute); the legacy plan keeps the deployment's.
+    const perMinute = c.get('limits').requestsPerMinute;
+    const limit = perMinute === null ? options.limit : Math.max(1, Math.round((perMinute * options.windowSeconds) / 60));
     const nowMs = options.now().getTime();
     const windowStart = Math.floor(nowMs / windowMs) * windowMs;
     let w = windows.get(tenant);
@@ -95,16 +98,16 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
       windows.set(tenant, w);
     }
     const resetSeconds = Math.max(1, Math.ceil((windowStart + windowMs - nowMs) / 1000));
-    if (w.known + w.pending + w.inFlight >= options.limit) throw rateLimited(options.limit, options.windowSeconds, resetSeconds);
+    if (w.known + w.pending + w.inFlight >= limit) throw rateLimited(limit, options.windowSeconds, resetSeconds);
     // The first request of a window in this process waits, so a fresh instance starts from the shared count.
     const first = w.known === 0 && w.inFlight === 0 && w.pending === 0;
     w.pending += 1;
     const flushed = flush(tenant, w);
     if (options.mode === 'sync' || first) await flushed;
     const count = w.known + w.pending + w.inFlight;
-    if (count > options.limit) throw rateLimited(options.limit, options.windowSeconds, resetSeconds);
-    c.header('RateLimit-Limit', String(options.limit));
-    c.header('RateLimit-Remaining', String(Math.max(0, options.limit - count)));
+    if (count > limit) throw rateLimited(limit, options.windowSeconds, resetSeconds);
+    c.header('RateLimit-Limit', String(limit));
+    c.header('RateLimit-Remaining', String(Math.max(0, limit - count)));
     c.header('RateLimit-Reset', String(resetSeconds));
     await next();
   };

@@ -5,6 +5,7 @@ import { invalidRequest } from '../../../shared/errors.js';
 import type { UsageIncrement } from '../../../shared/ports.js';
 import type { BillingLine } from '../../../shared/usage-ledger.js';
 import type { RegisterRoutes } from '../app-types.js';
+import type { ResolvedDeps } from '../deps.js';
 import { COMMON_ERROR_RESPONSES } from '../schemas/error.js';
 import { addUsage, groupUsage, isMonth, MAX_USAGE_DAYS, usageRange, ZERO_USAGE } from '../usage-query.js';
 
@@ -17,7 +18,7 @@ const UsageTotalsSchema = z.object({
   cost_usd_micros: z.number().int().openapi({ description: 'Micro-dollars (1 USD = 1,000,000).' }),
 });
 
-const UsageReportSchema = z
+export const UsageReportSchema = z
   .object({
     object: z.literal('usage'),
     from: z.string(),
@@ -37,19 +38,35 @@ const wire = (u: UsageIncrement) => ({
   cost_usd_micros: u.costUsdMicros,
 });
 
+export const UsageQuerySchema = z.object({
+  from: z.string().optional().openapi({ description: 'First day, YYYY-MM-DD (UTC); default: the first of `to`\u2019s month.' }),
+  to: z.string().optional().openapi({ description: `Last day, inclusive; default today. At most ${MAX_USAGE_DAYS} days.` }),
+  group_by: z.enum(['day', 'model']).optional().openapi({ description: 'day (default) or model' }),
+});
+
+/** A tenant's usage report (for the tenant itself, or for an admin asking about it). */
+export async function usageReport(deps: ResolvedDeps, tenant: string, query: z.infer<typeof UsageQuerySchema>) {
+  const range = usageRange(query, deps.now());
+  const groupBy = query.group_by ?? 'day';
+  const groups = groupUsage(await deps.jobs.listUsage(tenant, range.from, range.to), groupBy);
+  const total = groups.reduce((sum, g) => addUsage(sum, g.usage), ZERO_USAGE);
+  return {
+    object: 'usage' as const,
+    from: range.from,
+    to: range.to,
+    group_by: groupBy,
+    data: groups.map((g) => ({ [groupBy]: g.key, ...wire(g.usage) })),
+    total: wire(total),
+  };
+}
+
 const usageRoute = createRoute({
   method: 'get',
   path: '/v1/usage',
   tags: ['usage'],
   summary: 'Your usage and cost of succeeded jobs, by UTC day of completion or by model',
   security: [{ bearer: [] }],
-  request: {
-    query: z.object({
-      from: z.string().optional().openapi({ description: 'First day, YYYY-MM-DD (UTC); default: the first of `to`\u2019s month.' }),
-      to: z.string().optional().openapi({ description: `Last day, inclusive; default today. At most ${MAX_USAGE_DAYS} days.` }),
-      group_by: z.enum(['day', 'model']).optional().openapi({ description: 'day (default) or model' }),
-    }),
-  },
+  request: { query: UsageQuerySchema },
   responses: {
     200: { content: { 'application/json': { schema: UsageReportSchema } }, description: 'Totals; days or models without usage are left out' },
     ...COMMON_ERROR_RESPONSES,
@@ -86,25 +103,7 @@ function exportLine(line: BillingLine): string {
 }
 
 export const registerUsageRoutes: RegisterRoutes = (app, deps) => {
-  app.openapi(usageRoute, async (c) => {
-    const query = c.req.valid('query');
-    const range = usageRange(query, deps.now());
-    const groupBy = query.group_by ?? 'day';
-    const rows = await deps.jobs.listUsage(c.get('tenant'), range.from, range.to);
-    const groups = groupUsage(rows, groupBy);
-    const total = groups.reduce((sum, g) => addUsage(sum, g.usage), ZERO_USAGE);
-    return c.json(
-      {
-        object: 'usage' as const,
-        from: range.from,
-        to: range.to,
-        group_by: groupBy,
-        data: groups.map((g) => ({ [groupBy]: g.key, ...wire(g.usage) })),
-        total: wire(total),
-      },
-      200,
-    );
-  });
+  app.openapi(usageRoute, async (c) => c.json(await usageReport(deps, c.get('tenant'), c.req.valid('query')), 200));
 
   // A stream is not a typed reply that app.openapi() accepts: the route is documented and served separately.
   app.openAPIRegistry.registerPath(exportRoute);
