@@ -114,7 +114,7 @@ async function storeCeiling(input: ApiDeps, aws: AwsChild, seconds: number): Pro
       await Promise.all(
         Array.from({ length: CEILING_CALLERS }, async () => {
           while (performance.now() < until) {
-            await createJob(deps, { tenant: 'bench', prepared, bodyHash: '', idempotencyKey: null });
+            await createJob(deps, { tenant: 'bench', prepared, bodyHash: '', idempotencyKey: null, spend: null });
             done += 1;
           }
         }),

@@ -7,6 +7,7 @@ export type ErrorType =
   | 'not_found_error'
   | 'conflict_error'
   | 'rate_limit_error'
+  | 'billing_error'
   | 'api_error'
   | 'overloaded_error';
 

@@ -2,6 +2,7 @@
 import type { JobProgress, JobRecord, JobStatus } from './job.js';
 import type { UsageLedger } from './usage-ledger.js';
 import type { AccountStore, ApiKeyKind } from './accounts.js';
+import type { SpendLedger } from './spend-ledger.js';
 
 export interface ObjectHead {
   size: number;
@@ -84,7 +85,7 @@ export type JobPatch = Partial<
   Pick<JobRecord, 'model' | 'startedAt' | 'completedAt' | 'result' | 'error' | 'usage' | 'progress' | 'cancelRequested' | 'eventSequence'>
 >;
 
-export interface JobTable extends UsageLedger, AccountStore {
+export interface JobTable extends UsageLedger, AccountStore, SpendLedger {
   /** Conditional create: false when a job with that id already exists. */
   createJob(job: JobRecord): Promise<boolean>;
   getJob(tenant: string, id: string): Promise<JobRecord | null>;

@@ -27,7 +27,7 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
 import { registerWebhookSecretRoutes } from './routes/webhook-secret.js';
 
-const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503] as const;
+const ERROR_STATUSES = [400, 401, 402, 403, 404, 409, 413, 415, 422, 429, 500, 503] as const;
 type ErrorStatus = (typeof ERROR_STATUSES)[number];
 const errorStatus = (status: number): ErrorStatus => ERROR_STATUSES.find((s) => s === status) ?? 500;
 

@@ -24,6 +24,8 @@ export interface CreateJobInput {
   /** Hash of the request body, compared on idempotent replays. */
   bodyHash: string;
   idempotencyKey: string | null;
+  /** The tenant's monthly spend limit and the most this job can cost; null when the tenant has no limit. */
+  spend: { limitMicros: number; estimateMicros: number } | null;
 }
 
 export interface CreateJobResult {
@@ -90,6 +92,28 @@ async function replay(deps: ResolvedDeps, input: CreateJobInput, existing: Idemp
   throw inProgress();
 }
 
+const usd = (micros: number): string => `$${(micros / 1_000_000).toFixed(6)}`;
+
+async function reserveSpend(deps: ResolvedDeps, input: CreateJobInput, jobId: string, month: string, release: () => Promise<void>): Promise<void> {
+  const spend = input.spend;
+  if (spend === null) return;
+  let reservation;
+  try {
+    reservation = await deps.jobs.reserveSpend(input.tenant, month, jobId, spend.estimateMicros, spend.limitMicros);
+  } catch (err) {
+    await release();
+    throw unavailable('table_unavailable', 'could not check the spend limit; retry', err);
+  }
+  if (reservation.reserved) return;
+  await release();
+  throw new PlatformError({
+    type: 'billing_error',
+    status: 402,
+    code: 'spend_limit_reached',
+    message: `monthly spend limit of ${usd(spend.limitMicros)} (${spend.limitMicros} micros) reached for ${month}: ${reservation.committedMicros} micros are spent or reserved by jobs in flight, and this job may cost up to ${spend.estimateMicros}`,
+  });
+}
+
 export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Promise<CreateJobResult> {
   const { tenant, prepared } = input;
   const { settings } = deps;
@@ -120,6 +144,12 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   };
 
   const now = deps.now();
+  // The month's spend is reserved before the job is queued (shared/spend-ledger.ts) and released if it is not.
+  const month = now.toISOString().slice(0, 7);
+  if (input.spend !== null) await reserveSpend(deps, input, jobId, month, release);
+  const unreserve = async (): Promise<void> => {
+    if (input.spend !== null) await deps.jobs.settleSpend(tenant, month, jobId, 0).catch(() => undefined);
+  };
   // job.queued takes sequence 1, written with the row, so the event costs no extra table round trip and a
   // re-emission has the same id. Only jobs with a webhook produce events for the dispatcher to act on.
   const emitQueued = deps.events !== undefined && prepared.webhook !== null;
@@ -150,7 +180,7 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   try {
     await deps.queue.send(message);
   } catch (err) {
-    await release();
+    await Promise.all([release(), unreserve()]);
     throw unavailable('queue_unavailable', 'could not queue the job; retry', err);
   }
 
@@ -158,11 +188,11 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   try {
     created = await deps.jobs.createJob(job);
   } catch (err) {
-    await release();
+    await Promise.all([release(), unreserve()]);
     throw unavailable('table_unavailable', 'could not record the job; retry', err);
   }
   if (!created) {
-    await release();
+    await Promise.all([release(), unreserve()]);
     throw new PlatformError({ type: 'api_error', status: 500, code: 'job_id_collision', message: 'job id collision; retry', retryable: true });
   }
 

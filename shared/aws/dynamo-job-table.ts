@@ -3,6 +3,7 @@
 //   idempotency   TENANT#{tenant}  IDEM#{key}                       body_hash, job_id, expires_at
 //   rate counter  TENANT#{tenant}  RATE#{window}                    count, expires_at
 //   usage         TENANT#{tenant}  USAGE#{day}#{model}              jobs, images, input_tokens, output_tokens, compute_ms, cost_usd_micros, counted_jobs
+//   spend         TENANT#{tenant}  SPEND#{month}                    committed (micros), hold_{job id} (one per open reservation)
 //   billing line  TENANT#{tenant}  BILL#{completed_at}#{job id}     job_id, tenant, model, created_at, completed_at, usage (JSON)
 //   secrets       TENANT#{tenant}  WEBHOOK_SECRETS                  secrets (current first)
 //   endpoints     TENANT#{tenant}  WEBHOOK_ENDPOINTS                disabled (string set: answered 410)
@@ -18,6 +19,7 @@ import { createDynamoJobRows } from './dynamo-job-rows.js';
 import { createDynamoTenantRows } from './dynamo-tenant-rows.js';
 import { createDynamoUsageLedger } from './dynamo-usage-ledger.js';
 import { createDynamoAccounts } from './dynamo-accounts.js';
+import { createDynamoSpendLedger } from './dynamo-spend-ledger.js';
 
 export interface DynamoJobTableOptions {
   client: DynamoDBDocumentClient;
@@ -31,5 +33,5 @@ export interface DynamoJobTableOptions {
 export const TTL_ATTRIBUTE = 'expires_at';
 
 export function createDynamoJobTable(options: DynamoJobTableOptions): JobTable {
-  return { ...createDynamoJobRows(options), ...createDynamoTenantRows(options), ...createDynamoUsageLedger(options), ...createDynamoAccounts(options) };
+  return { ...createDynamoJobRows(options), ...createDynamoTenantRows(options), ...createDynamoUsageLedger(options), ...createDynamoAccounts(options), ...createDynamoSpendLedger(options) };
 }

@@ -5,6 +5,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, typ
 import type { DeliveryRecord, IdempotencyRecord, JobTable, UsageIncrement } from '../ports.js';
 import type { UsageLedger } from '../usage-ledger.js';
 import type { AccountStore } from '../accounts.js';
+import type { SpendLedger } from '../spend-ledger.js';
 import type { AwsJsonCall } from './aws-json.js';
 import { isConditionFailure } from './dynamo-expressions.js';
 import { marshallItem, numberAttribute } from './dynamo-marshal.js';
@@ -24,7 +25,7 @@ export interface DynamoTenantRowsOptions {
   json?: AwsJsonCall;
 }
 
-type TenantRows = Omit<JobTable, JobRowMethods | keyof UsageLedger | keyof AccountStore>;
+type TenantRows = Omit<JobTable, JobRowMethods | keyof UsageLedger | keyof AccountStore | keyof SpendLedger>;
 
 const tenantPk = (tenant: string): string => `TENANT#${tenant}`;
 const USAGE_FIELDS = [

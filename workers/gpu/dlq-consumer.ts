@@ -48,7 +48,7 @@ export async function handleDeadLetter(message: ReceivedMessage<JobMessage>, opt
     eventSequence: job.eventSequence + 1,
   });
   const final = failed ?? (await options.table.getJob(tenant, jobId));
-  if (final !== null) await emitTerminal(options.events, final);
+  if (final !== null) await Promise.all([emitTerminal(options.events, final), countUsage(options.table, final)]);
 }
 
 export function createDlqConsumer(options: DlqConsumerOptions): DlqConsumer {

@@ -64,12 +64,18 @@ export function mark(item: Pick<RunItem, 'marks'>, name: string): void {
 export type Claim = { kind: 'run'; item: RunItem } | { kind: 'settled'; disposition: Disposition };
 
 /**
- * Bills a succeeded job: its usage goes into the tenant's counters (at most once per job: the table dedupes by
- * job id) on the day the job completed, and its billing line (keyed by the job) is written, so a re-count after
- * a crash lands on the same rows.
+ * Settles a final job's bill. A succeeded job's usage goes into the tenant's counters (at most once per job: the
+ * table dedupes by job id) on the day it completed, its billing line (keyed by the job) is written, and its spend
+ * reservation becomes its cost; any other final job releases its reservation (it is not billed). Every write is
+ * idempotent per job, so a re-count after a crash lands on the same rows.
  */
 export async function countUsage(table: JobTable, job: JobRecord): Promise<void> {
-  if (job.status !== 'succeeded' || job.usage === null || job.completedAt === null) return;
+  if (!FINAL_STATUSES.includes(job.status)) return;
+  const month = job.createdAt.slice(0, 7);
+  if (job.status !== 'succeeded' || job.usage === null || job.completedAt === null) {
+    await table.settleSpend(job.tenant, month, job.id, 0);
+    return;
+  }
   const { usage, completedAt } = job;
   const increment = {
     jobs: 1,
@@ -82,6 +88,7 @@ export async function countUsage(table: JobTable, job: JobRecord): Promise<void>
   await Promise.all([
     table.addUsage(job.tenant, completedAt.slice(0, 10), job.model, increment, job.id),
     table.putBillingLine({ jobId: job.id, tenant: job.tenant, model: job.model, createdAt: job.createdAt, completedAt, usage }),
+    table.settleSpend(job.tenant, month, job.id, usage.costUsdMicros),
   ]);
 }
 
@@ -90,6 +97,9 @@ async function settleFinalJob(job: JobRecord, message: ReceivedMessage<JobMessag
   // event or the usage count, so do both again; the event carries the sequence stored with the final
   // state (same id) and the count is per job id, so neither happens twice.
   if (message.receiveCount > 1) await Promise.all([emitTerminal(deps.events, job), countUsage(deps.table, job)]);
+  // A job canceled in the queue by the API: its spend reservation is released here too, in case the API's
+  // release failed (a no-op when it holds none).
+  else if (job.status !== 'succeeded') await countUsage(deps.table, job);
   return { action: 'delete' };
 }
 
@@ -101,7 +111,7 @@ async function finalize(job: JobRecord, to: 'failed' | 'canceled' | 'expired', p
     progress: null,
     eventSequence: job.eventSequence + 1,
   });
-  if (final !== null) await emitTerminal(deps.events, final);
+  if (final !== null) await Promise.all([emitTerminal(deps.events, final), countUsage(deps.table, final)]);
   return final;
 }
 
@@ -143,6 +153,12 @@ export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: 
       // Past its deadline before it ever started: it expires instead of running.
       const expired = await finalize(claimed, 'expired', {}, deps, ['running']);
       return { kind: 'settled', disposition: expired === null ? await afterLostWrite(claimed, deps) : { action: 'delete' } };
+    }
+    if (firstStart && (await deps.table.getTenant(tenant))?.status === 'suspended') {
+      // The account was suspended while the job waited: it does not run, and is not billed.
+      const error = { type: 'account_suspended', message: 'the account was suspended before the job started', retryable: false };
+      const failed = await finalize(claimed, 'failed', { error }, deps, ['running']);
+      return { kind: 'settled', disposition: failed === null ? await afterLostWrite(claimed, deps) : { action: 'delete' } };
     }
     if (!firstStart) deps.log('takeover', { jobId, attempt: message.receiveCount });
 

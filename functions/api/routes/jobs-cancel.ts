@@ -24,6 +24,8 @@ async function cancel(deps: ResolvedDeps, tenant: string, id: string): Promise<J
         ...(sequence === null ? {} : { eventSequence: sequence }),
       });
       if (canceled !== null) {
+        // Not billed: its spend reservation, if any, is released (and again when a worker receives its message).
+        await deps.jobs.settleSpend(tenant, canceled.createdAt.slice(0, 7), id, 0).catch(() => undefined);
         if (sequence !== null) await emitSafely(() => deps.events?.emit('job.canceled', canceled, sequence), canceled);
         return canceled;
       }

@@ -3,6 +3,7 @@ import { invalidRequest } from '../../../shared/errors.js';
 import type { RegisterRoutes } from '../app-types.js';
 import { sha256Hex } from '../auth-keys.js';
 import { createJob } from '../create-job.js';
+import { estimateJob } from '../estimate-job.js';
 import { toJobResource } from '../job-mapper.js';
 import { DEFAULT_LIMITS as L } from '../limits.js';
 import { isFinal, parsePreferWait, waitForFinal } from '../prefer-wait.js';
@@ -36,6 +37,7 @@ export const createJobRoute = createRoute({
     200: jobBody('An idempotent replay, or a job that finished within Prefer: wait'),
     202: jobBody('Job accepted and queued'),
     ...COMMON_ERROR_RESPONSES,
+    402: errorResponse('The month\u2019s spend limit would be passed (billing_error, spend_limit_reached)'),
     409: errorResponse('Idempotency-Key reused with another body (conflict_error)'),
     ...BODY_ERROR_RESPONSES,
   },
@@ -60,7 +62,9 @@ export const registerCreateJobRoute: RegisterRoutes = (app, deps) => {
     // Hashes the validated body re-serialised (fields in schema order), so whitespace or field order does
     // not turn a retry into a conflict.
     const bodyHash = idempotencyKey === null ? '' : await sha256Hex(JSON.stringify(request));
-    const result = await createJob(deps, { tenant, prepared, bodyHash, idempotencyKey });
+    const { monthlySpendMicros } = c.get('limits');
+    const spend = monthlySpendMicros === null ? null : { limitMicros: monthlySpendMicros, estimateMicros: estimateJob(prepared).costUsdMicros };
+    const result = await createJob(deps, { tenant, prepared, bodyHash, idempotencyKey, spend });
 
     let job = result.job;
     if (wait !== null) {

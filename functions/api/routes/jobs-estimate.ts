@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { PRICE_TABLE } from '../../../shared/price-table.js';
-import { estimateMax, modelPrice } from '../../../shared/pricing.js';
 import type { RegisterRoutes } from '../app-types.js';
-import { prepareJob, type PreparedJob } from '../prepare-request.js';
+import { estimateJob } from '../estimate-job.js';
+import { prepareJob } from '../prepare-request.js';
 import { BODY_ERROR_RESPONSES, COMMON_ERROR_RESPONSES } from '../schemas/error.js';
 import { JobRequestSchema } from '../schemas/job-request.js';
 
@@ -33,19 +32,6 @@ const estimateRoute = createRoute({
   },
 });
 
-function shapeOf(prepared: PreparedJob) {
-  return {
-    messages: prepared.messages.map((message) => ({
-      textChars: message.content.reduce((sum, part) => sum + (part.type === 'text' ? part.text.length : 0), 0),
-      images: message.content.filter((part) => part.type !== 'text').length,
-    })),
-    runs: prepared.output.n,
-    mayDrawImage: prepared.output.modalities === null || prepared.output.modalities.includes('image'),
-    steps: prepared.params.steps,
-    maxTokens: prepared.params.maxTokens,
-  };
-}
-
 export const registerEstimateJobRoute: RegisterRoutes = (app, deps) => {
   app.openapi(estimateRoute, async (c) => {
     const prepared = await prepareJob(c.req.valid('json'), {
@@ -54,10 +40,7 @@ export const registerEstimateJobRoute: RegisterRoutes = (app, deps) => {
       objects: deps.objects,
       allowLoopbackHttp: deps.settings.allowLoopbackHttp,
     });
-    const price = modelPrice(prepared.model);
-    // createApp refuses to start with a served model that has no price.
-    if (price === null) throw new Error(`model ${prepared.model} has no price`);
-    const estimate = estimateMax(price, PRICE_TABLE.version, shapeOf(prepared));
+    const estimate = estimateJob(prepared);
     const { basis } = estimate;
     return c.json(
       {

@@ -8,6 +8,7 @@ export const ERROR_TYPES = [
   'not_found_error',
   'conflict_error',
   'rate_limit_error',
+  'billing_error',
   'api_error',
   'overloaded_error',
 ] as const;
@@ -31,7 +32,8 @@ const envelope = (description: string) => ({ content: { 'application/json': { sc
 /** Error responses every authenticated route can give. */
 export const COMMON_ERROR_RESPONSES = {
   400: envelope('Invalid request (invalid_request_error)'),
-  401: envelope('Missing or unknown API key (authentication_error)'),
+  401: envelope('Missing, unknown, revoked or expired API key (authentication_error)'),
+  403: envelope('Suspended account (account_suspended), or an admin key outside /v1/admin/* (permission_denied) (permission_error)'),
   429: envelope('Rate limited (rate_limit_error); see Retry-After'),
   500: envelope('Internal error (api_error)'),
   503: envelope('A backing service is unavailable (overloaded_error); retry'),
