@@ -18,6 +18,7 @@ import { registerCancelJobRoute } from './routes/jobs-cancel.js';
 import { registerCreateJobRoute } from './routes/jobs-create.js';
 import { registerReadJobRoutes } from './routes/jobs-read.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerPlaygroundRoutes } from './routes/playground.js';
 import { registerUploadRoutes } from './routes/uploads.js';
 import { registerDeliveryRoutes } from './routes/deliveries.js';
 import { registerWebhookSecretRoutes } from './routes/webhook-secret.js';
@@ -35,6 +36,7 @@ const ROUTES: RegisterRoutes[] = [
   registerUploadRoutes,
   registerDeliveryRoutes,
   registerWebhookSecretRoutes,
+  registerPlaygroundRoutes,
   // The docs come last so they list every route above.
   registerDocsRoutes,
 ];
