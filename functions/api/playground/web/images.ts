@@ -3,9 +3,8 @@
 // straight to the bucket. Output images are fetched as bytes (the bucket's CORS rule allows it), shown from a
 // blob: URL and kept as data: URIs for the follow-up turns.
 import type { ApiClient } from './api.js';
+import { MAX_IMAGE_BYTES } from './limits.js';
 
-/** shared/image-limits.ts maxImageBytes (a test keeps them equal). */
-export const MAX_IMAGE_BYTES = 6 * 1024 * 1024;
 /** Files up to this size ride in the request body (base64 grows them by a third). */
 export const MAX_INLINE_BYTES = 512 * 1024;
 export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;

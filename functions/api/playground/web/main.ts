@@ -5,11 +5,9 @@ import { createApiClient, describeError, NetworkError, ApiError, type Job } from
 import { imageCount, jobRequest, type Turn, type TurnPart } from './conversation.js';
 import { followJob, LostContactError } from './follow-job.js';
 import { attachFile, loadOutputImage, type PageImage } from './images.js';
+import { MAX_IMAGES, MAX_TEXT_CHARS } from './limits.js';
 import { assistantTurn, userTurn, type AssistantView } from './view.js';
 
-/** functions/api/limits.ts maxTextChars and maxImages (a test keeps them equal). */
-export const MAX_TEXT_CHARS = 4000;
-export const MAX_IMAGES = 4;
 const KEY_STORAGE = 'nexus-playground-key';
 
 function byId<T extends HTMLElement>(id: string, type: { new (): T; prototype: T }): T {
