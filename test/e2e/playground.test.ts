@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { decodeImage, readScene, scoreAnswer, scoreEdit, scoreGeneration, type Scene } from '../../models/world/index.js';
+import sharp from 'sharp';
+import { decodeImage, readScene, renderScene, scoreAnswer, scoreEdit, scoreGeneration, type Scene } from '../../models/world/index.js';
 import { launchBrowser, type Browser } from '../support/browser.js';
 import { startPlatform, type StartedPlatform } from '../support/start-platform.js';
 
@@ -272,6 +273,33 @@ describe('the playground', () => {
     expect(second.at(-1)).toMatch(/^Succeeded · /);
     for (const id of ahead) expect((await apiJob(id)).status).toBe('succeeded');
   }, 180_000);
+
+  it('takes a dropped image (a large one through POST /v1/uploads and a presigned PUT) and answers about it', async () => {
+    await open();
+    const bodies: unknown[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/v1/jobs') bodies.push(request.postDataJSON());
+    });
+    // A red circle, 512 px and stored uncompressed: over the page's 512 KiB inline limit.
+    const scene: Scene = { background: [40, 40, 48], shapes: [{ shape: 'circle', colour: 'red', size: 'large', cell: 4, dx: 0, dy: 0 }] };
+    const png = await sharp(renderScene(scene).rgb, { raw: { width: 64, height: 64, channels: 3 } })
+      .resize(512, 512, { kernel: 'nearest' })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    expect(png.byteLength).toBeGreaterThan(512 * 1024);
+    const dataTransfer = await page.evaluateHandle((bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'circle.png', { type: 'image/png' }));
+      return transfer;
+    }, Array.from(png));
+    await page.locator('#composer').dispatchEvent('drop', { dataTransfer });
+    await expect.poll(() => page.locator('#attachment').isVisible(), { timeout: 20_000 }).toBe(true);
+    await send('What colour is the circle?');
+    await finished(0);
+    expect(scoreAnswer((await assistant(0).locator('p.text').allTextContents()).join(' '), 'red')).toBe(true);
+    const sent = z.object({ messages: z.array(z.object({ content: z.array(z.object({ image_url: z.object({ url: z.string() }).optional() })) })) }).parse(bodies[0]);
+    expect(sent.messages[0]?.content[0]?.image_url?.url).toMatch(/^upload:upl_/);
+  }, 120_000);
 
   it('rides out a network drop mid-job and shows the result', async () => {
     await open();
