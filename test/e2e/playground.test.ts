@@ -287,11 +287,11 @@ describe('the playground', () => {
       .png({ compressionLevel: 0 })
       .toBuffer();
     expect(png.byteLength).toBeGreaterThan(512 * 1024);
-    const dataTransfer = await page.evaluateHandle((bytes) => {
+    const dataTransfer = await page.evaluateHandle((base64) => {
       const transfer = new DataTransfer();
-      transfer.items.add(new File([new Uint8Array(bytes)], 'circle.png', { type: 'image/png' }));
+      transfer.items.add(new File([Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0))], 'circle.png', { type: 'image/png' }));
       return transfer;
-    }, Array.from(png));
+    }, png.toString('base64'));
     await page.locator('#composer').dispatchEvent('drop', { dataTransfer });
     await expect.poll(() => page.locator('#attachment').isVisible(), { timeout: 20_000 }).toBe(true);
     await send('What colour is the circle?');
