@@ -318,5 +318,21 @@ describe('the playground', () => {
     await finished(0);
     expect(await assistant(0).locator('.notice').isVisible()).toBe(false);
     expect(await assistant(0).locator('img.image').count()).toBe(1);
+
+    // Offline when sending: said so, with a retry that reuses the turn's Idempotency-Key.
+    const keys: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/v1/jobs') keys.push(request.headers()['idempotency-key'] ?? '');
+    });
+    await browser.context.setOffline(true);
+    await send('Make the circle blue.');
+    await finished(1, 'error');
+    expect(await assistant(1).locator('.error').textContent()).toBe('Could not reach the API: the network or the server is down. The message may not have been sent.');
+    await browser.context.setOffline(false);
+    await assistant(1).getByRole('button', { name: 'Retry' }).click();
+    await finished(1);
+    expect(keys.length).toBe(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
   }, 180_000);
 });

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError, createApiClient } from './api.js';
-import { followJob } from './follow-job.js';
+import { followJob, LostContactError } from './follow-job.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 let server: Server;
@@ -125,6 +125,14 @@ describe('followJob', () => {
       'Could not reach the API: the network or the server is down. Retrying; the job keeps running on the server.',
       null,
     ]);
+  });
+
+  it('gives up after giveUpAfterMs without an answer, saying the job runs on', async () => {
+    handler = (req, res) => (req.url === '/v1/jobs/job_1' ? res.socket?.destroy() : notFound(res));
+    const api = createApiClient({ baseUrl, apiKey: () => 'sk_test' });
+    const error = await followJob({ api, jobId: 'job_1', signal: new AbortController().signal, onJob: () => undefined, onNotice: () => undefined, pollMs: 10, giveUpAfterMs: 200 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LostContactError);
+    expect(String(error)).toBe('LostContactError: Lost contact with the API for 0.2 s. Job job_1 keeps running on the server: check again when the connection is back.');
   });
 
   it('ends with the API error when the key is refused', async () => {

@@ -23,7 +23,7 @@ export class LostContactError extends Error {
     readonly jobId: string,
     seconds: number,
   ) {
-    super(`Lost contact with the API for ${seconds} s. Job ${jobId} keeps running on the server: check again when the connection is back.`);
+    super(`Lost contact with the API for ${seconds < 1 ? seconds.toFixed(1) : Math.round(seconds)} s. Job ${jobId} keeps running on the server: check again when the connection is back.`);
     this.name = 'LostContactError';
   }
 }
@@ -112,7 +112,7 @@ async function viaPolling(options: FollowOptions): Promise<Job> {
       const transient = error instanceof NetworkError || (error instanceof ApiError && (error.status === 429 || error.status >= 500));
       if (!transient) throw error;
       troubleSince ??= Date.now();
-      if (Date.now() - troubleSince > giveUpAfterMs) throw new LostContactError(jobId, Math.round(giveUpAfterMs / 1000));
+      if (Date.now() - troubleSince > giveUpAfterMs) throw new LostContactError(jobId, giveUpAfterMs / 1000);
       options.onNotice(`${describeError(error)} Retrying; the job keeps running on the server.`);
       const retryAfter = error instanceof ApiError && error.retryAfterSeconds !== null ? error.retryAfterSeconds * 1000 : 0;
       delay = Math.max(retryAfter, Math.min(delay * 2, 4000));
