@@ -217,7 +217,9 @@ describe('the playground', () => {
     // Longer than the model's context: accepted, then failed by the worker with its reason.
     await send('red '.repeat(600).trim());
     await finished(2, 'failed');
-    expect(await assistant(2).locator('.error').textContent()).toBe('The job failed: the conversation needs 619 positions; the model holds 512 [context_too_long]');
+    expect(await assistant(2).locator('.error').textContent()).toBe(
+      'The job failed: the conversation needs 619 positions; the model holds 512 [context_too_long] Start a new conversation (the model reads only so much).',
+    );
 
     // Markup in a prompt is shown as text, never parsed.
     await send('<img src=x onerror="document.title=\'owned\'"> <b>bold</b>');

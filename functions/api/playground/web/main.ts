@@ -139,7 +139,8 @@ async function follow(job: Job, next: Turn, view: AssistantView, seed: number, s
   try {
     const final = await followJob({ api, jobId: job.id, signal: control.signal, onJob: (j, via) => view.update(j, via), onNotice: (t) => view.notice(t) });
     if (final.status !== 'succeeded') {
-      const reason = final.error === null ? (FINAL_MESSAGES[final.status] ?? final.status) : `The job failed: ${final.error.message} [${final.error.type}]`;
+      const hint = final.error?.type === 'context_too_long' ? ' Start a new conversation (the model reads only so much).' : '';
+      const reason = final.error === null ? (FINAL_MESSAGES[final.status] ?? final.status) : `The job failed: ${final.error.message} [${final.error.type}]${hint}`;
       view.fail(reason);
       return;
     }
