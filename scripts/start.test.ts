@@ -1,13 +1,13 @@
 // `npm start` as a user runs it: ready line, /health, a job created, SIGTERM exits cleanly, and after a
 // restart on the same data directory the job is still there.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { startPlatform } from '../test/support/start-platform.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const KEY = 'sk_dev_test_0123456789abcdef';
 let dataDir: string;
 const children: ChildProcess[] = [];
@@ -20,55 +20,20 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  requeued: number;
-  released: number;
-  exited: Promise<number | null>;
-}
-
-function start(): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEV_API_KEY: KEY, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return new Promise((done, fail) => {
-    let output = '';
-    const timer = setTimeout(() => fail(new Error(`no ready line in 90 s:\n${output}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      for (const line of output.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        const entry: unknown = JSON.parse(line);
-        if (typeof entry === 'object' && entry !== null && 'event' in entry && entry.event === 'ready' && 'url' in entry && 'requeued_jobs' in entry) {
-          clearTimeout(timer);
-          child.stdout?.off('data', onData);
-          const released = 'released_running_jobs' in entry ? Number(entry.released_running_jobs) : Number.NaN;
-          done({ child, url: String(entry.url), requeued: Number(entry.requeued_jobs), released, exited });
-          return;
-        }
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      fail(new Error(`exited with ${code} before ready:\n${output}`));
-    });
-  });
-}
+const start = () => startPlatform({ dataDir, apiKey: KEY }).then((started) => {
+  children.push(started.child);
+  return started;
+});
 
 describe('npm start', () => {
   it('serves, stops on SIGTERM, and keeps jobs across a restart', async () => {
     const first = await start();
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
+    // The ready line points at the playground; the printed link carries the key in the fragment only.
+    expect(first.ready.playground).toBe(`${first.url}/playground`);
+    for (let i = 0; i < 50 && !first.printed().includes('Playground'); i += 1) await new Promise((r) => setTimeout(r, 20));
+    expect(first.printed()).toContain(`Playground (key filled in): ${first.url}/playground#key=${KEY}\n`);
     const created = await fetch(`${first.url}/v1/jobs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },

@@ -112,13 +112,16 @@ async function main(): Promise<void> {
   // Stops run in reverse: the API closes first, then the worker drains, then the dispatcher and local AWS go.
   stops.push(() => api.close());
 
-  log('ready', { url: api.url, data_dir: dataDir, requeued_jobs: requeued, released_running_jobs: released, endpoints: local.endpoints });
+  // The key rides in the fragment, which the browser keeps to itself: the page reads it and drops it from the address bar.
+  const playground = `${api.url}/playground#key=${encodeURIComponent(config.devApiKey)}`;
+  log('ready', { url: api.url, playground: `${api.url}/playground`, data_dir: dataDir, requeued_jobs: requeued, released_running_jobs: released, endpoints: local.endpoints });
   process.stdout.write(
     [
       '',
       `Nexus platform running at ${api.url}  (Ctrl-C stops it; data in ${dataDir})`,
       `Development API key (tenant "${DEV_TENANT}"): ${config.devApiKey}`,
       `Development admin key (/v1/admin/*, DEV_ADMIN_KEY): ${config.devAdminKey}`,
+      `Playground (key filled in): ${playground}`,
       '',
       'Try:',
       `  curl -s ${api.url}/health`,

@@ -20,6 +20,7 @@ import { registerCreateJobRoute } from './routes/jobs-create.js';
 import { registerEstimateJobRoute } from './routes/jobs-estimate.js';
 import { registerReadJobRoutes } from './routes/jobs-read.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerPlaygroundRoutes } from './routes/playground.js';
 import { registerUploadRoutes } from './routes/uploads.js';
 import { registerUsageRoutes } from './routes/usage.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
@@ -44,6 +45,7 @@ const ROUTES: RegisterRoutes[] = [
   registerAdminRoutes,
   registerDeliveryRoutes,
   registerWebhookSecretRoutes,
+  registerPlaygroundRoutes,
   // The docs come last so they list every route above.
   registerDocsRoutes,
 ];

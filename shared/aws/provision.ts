@@ -1,6 +1,6 @@
 // Creates the bucket, queues (each with a DLQ) and table when they are missing. Used against the local
 // servers (npm start, tests); in AWS the infra/ stack owns these resources. Safe to run on every start.
-import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   CreateTableCommand,
@@ -40,6 +40,16 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
   } catch {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }
+  // The same rule as the deployed bucket (infra/storage.ts, default origins '*'): browsers (the playground) read
+  // presigned outputs and PUT presigned uploads. Idempotent, so it is set on every start.
+  await s3.send(
+    new PutBucketCorsCommand({
+      Bucket: bucket,
+      CORSConfiguration: {
+        CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3600 }],
+      },
+    }),
+  );
 }
 
 export async function ensureQueueWithDlq(sqs: SQSClient, name: string): Promise<QueueUrls> {

@@ -46,6 +46,17 @@ describe('presigned URLs', () => {
     expect(await stack.objects.head(key)).toEqual({ size: 4, contentType: 'image/png' });
   });
 
+  it('lets a browser on another origin PUT and read presigned objects (the bucket CORS rule, as deployed)', async () => {
+    const origin = 'http://127.0.0.1:3000';
+    const key = 'uploads/t1/upl_cors';
+    const putUrl = await stack.objects.presignPut(key, 'image/png', 300);
+    const preflight = await fetch(putUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' } });
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-headers')]).toEqual([200, '*', 'content-type']);
+    await fetch(putUrl, { method: 'PUT', body: bytes(1), headers: { 'content-type': 'image/png', origin } });
+    const get = await fetch(await stack.objects.presignGet(key, 300), { headers: { origin } });
+    expect([get.status, get.headers.get('access-control-allow-origin')]).toEqual([200, '*']);
+  });
+
   // s3rver does not verify V4 query signatures, so what S3 would enforce is checked on the URL itself.
   it('signs the content type and the expiry into a presigned PUT', async () => {
     const url = new URL(await stack.objects.presignPut('uploads/t1/upl_2', 'image/webp', 120));
