@@ -16,6 +16,7 @@ import { registerDocsRoutes } from './routes/docs.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerCancelJobRoute } from './routes/jobs-cancel.js';
 import { registerCreateJobRoute } from './routes/jobs-create.js';
+import { registerJobEventsRoute } from './routes/jobs-events.js';
 import { registerReadJobRoutes } from './routes/jobs-read.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerUploadRoutes } from './routes/uploads.js';
@@ -32,6 +33,7 @@ const ROUTES: RegisterRoutes[] = [
   registerCreateJobRoute,
   registerReadJobRoutes,
   registerCancelJobRoute,
+  registerJobEventsRoute,
   registerUploadRoutes,
   registerDeliveryRoutes,
   registerWebhookSecretRoutes,

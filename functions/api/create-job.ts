@@ -120,8 +120,9 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   };
 
   const now = deps.now();
-  // job.queued takes sequence 1, written with the row, so the event costs no extra table round trip and a
-  // re-emission has the same id. Only jobs with a webhook produce events for the dispatcher to act on.
+  // job.queued is sequence 1 on every job, written with the row, so the event costs no extra table round trip, a
+  // re-emission has the same id, and the events stream (routes/jobs-events.ts) numbers it as the webhook does.
+  // Only jobs with a webhook send it to the dispatcher.
   const emitQueued = deps.events !== undefined && prepared.webhook !== null;
   const job: JobRecord = {
     id: jobId,
@@ -141,7 +142,7 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
     error: null,
     usage: null,
     cancelRequested: false,
-    eventSequence: emitQueued ? 1 : 0,
+    eventSequence: 1,
     deadline: new Date(now.getTime() + settings.queueDeadlineSeconds * 1000).toISOString(),
   };
 
