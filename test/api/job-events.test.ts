@@ -59,7 +59,7 @@ const get = (path: string, headers: Record<string, string> = {}, auth: string | 
 
 async function submit(body: unknown): Promise<string> {
   const res = await fetch(`${server.url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const job = (await res.json()) as { id: string };
+  const job: { id: string } = await res.json();
   expect(res.status).toBe(202);
   return job.id;
 }
@@ -72,7 +72,7 @@ interface Parsed {
   data: { id: string; status: string; progress: { stage: string; step: number; total: number } | null; output: unknown };
 }
 const parse = (event: SseEvent): Parsed => {
-  const body = JSON.parse(event.data) as Parsed;
+  const body: Parsed = JSON.parse(event.data);
   expect(body.id).toBe(event.id);
   expect(body.type).toBe(event.event);
   return body;
@@ -239,7 +239,7 @@ describe('errors before the stream starts', () => {
   const expectError = async (res: Response, status: number, type: string, code: string, param: string | null) => {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const body = (await res.json()) as { error: { type: string; code: string; param: string | null } };
+    const body: { error: { type: string; code: string; param: string | null } } = await res.json();
     expect(body.error).toMatchObject({ type, code, param });
   };
 
