@@ -1,6 +1,7 @@
 // `nexus` as a customer runs it: bin/nexus.mjs as a child process against the local platform (the API over HTTP,
 // local AWS, a worker running the bundled model), configured only by NEXUS_API_KEY / NEXUS_BASE_URL.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +16,7 @@ let platform: Platform;
 let dir = '';
 
 beforeAll(async () => {
-  platform = await startPlatform();
+  platform = await startPlatform({ stepDelayMs: 40 });
   dir = await mkdtemp(join(tmpdir(), 'nexus-cli-api-'));
 }, 120_000);
 afterAll(async () => {
@@ -52,6 +53,21 @@ describe.skipIf(MODEL_DIR === null)('nexus generate | edit | ask | jobs', () => 
     expect(await format(join(dir, 'circle.png'))).toBe('png');
     expect(lines[0]).toMatch(/^job_\w+ queued/);
     expect(lines.at(-1)).toBe(`${jobId} succeeded`);
+  }, 90_000);
+
+  it.skipIf(!existsSync('/usr/bin/script'))('draws one line in place on a terminal: queue position, then the diffusion bar', async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} generate "a red circle" -o tty.png --steps 10`;
+    const run = await new Promise<Run>((done) =>
+      execFile('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NEXUS_API_KEY: platform.key, NEXUS_BASE_URL: platform.url, TERM: 'dumb' }, timeout: 90_000 }, (error, stdout, stderr) =>
+        done({ code: error === null ? 0 : -1, stdout, stderr }),
+      ),
+    );
+    expect(run.code).toBe(0);
+    const redraws = run.stdout.split('\r\x1b[2K').slice(1);
+    expect(redraws[0]).toMatch(/^job_\w+ queued \(position \d+\)/);
+    expect(redraws.some((line) => /^job_\w+ diffusion +\[#*\.*\] \d+\/10/.test(line))).toBe(true);
+    expect(redraws.at(-1)).toMatch(/^job_\w+ succeeded\r?\nwrote tty.png/);
   }, 90_000);
 
   it('--json prints the finished job and the files, and nothing else', async () => {
