@@ -44,6 +44,8 @@ export interface ApiSettings {
    * default because the Lambda adapter buffers a reply until it ends; serve.ts (a long-lived Node server) raises it.
    */
   eventsMaxSeconds: number;
+  /** Open event streams one tenant may hold on one API process; more are 429 too_many_streams. */
+  eventsMaxStreamsPerTenant: number;
 }
 
 export const DEFAULT_SETTINGS: Omit<ApiSettings, 'apiKeyPepper'> = {
@@ -60,6 +62,7 @@ export const DEFAULT_SETTINGS: Omit<ApiSettings, 'apiKeyPepper'> = {
   eventsPollMs: 250,
   eventsHeartbeatMs: 15_000,
   eventsMaxSeconds: 20,
+  eventsMaxStreamsPerTenant: 16,
 };
 
 export interface ApiDeps {

@@ -235,6 +235,45 @@ describe('the events stream of a finished or waiting job', () => {
   });
 });
 
+describe('limits', () => {
+  it('caps the open streams of one tenant on one process (429 too_many_streams), and frees a slot when one closes', async () => {
+    const queued = () => makeJob('acme', null, { status: 'queued', startedAt: null, completedAt: null, result: null, usage: null, eventSequence: 1, deadline: new Date(Date.now() + 3_600_000).toISOString() });
+    const jobs = [queued(), queued()];
+    for (const job of jobs) expect(await stack.table.createJob(job)).toBe(true);
+    const other = makeJob('globex', null);
+    expect(await stack.table.createJob(other)).toBe(true);
+    const capped = await startApiServer({
+      deps: { jobs: stack.table, objects: stack.objects, queue: stack.jobs, models: MODELS, settings: { apiKeyPepper: PEPPER, eventsPollMs: 40, eventsMaxStreamsPerTenant: 2 } },
+      port: 0,
+    });
+    const open = (id: string, auth = key) => fetch(`${capped.url}/v1/jobs/${id}/events`, { headers: { authorization: `Bearer ${auth}` } });
+    try {
+      const first = await open(jobs[0]?.id ?? '');
+      const second = await open(jobs[1]?.id ?? '');
+      expect([first.status, second.status]).toEqual([200, 200]);
+      const third = await open(jobs[0]?.id ?? '');
+      expect(third.status).toBe(429);
+      expect(third.headers.get('retry-after')).toBe('5');
+      expect(await third.json()).toMatchObject({ error: { type: 'rate_limit_error', code: 'too_many_streams' } });
+      // Another tenant is not held to acme's streams.
+      const theirs = await open(other.id, otherKey);
+      expect(theirs.status).toBe(200);
+      await theirs.body?.cancel();
+      await first.body?.cancel();
+      const again = await waitFor(async () => {
+        const res = await open(jobs[0]?.id ?? '');
+        if (res.status === 200) return res;
+        await res.body?.cancel();
+        return undefined;
+      }, 5_000, 'a freed stream slot');
+      await again.body?.cancel();
+      await second.body?.cancel();
+    } finally {
+      await capped.close();
+    }
+  });
+});
+
 describe('errors before the stream starts', () => {
   const expectError = async (res: Response, status: number, type: string, code: string, param: string | null) => {
     expect(res.status).toBe(status);

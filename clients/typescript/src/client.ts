@@ -40,6 +40,8 @@ export class Nexus {
 
   constructor(options: NexusOptions) {
     if (typeof options.apiKey !== 'string' || options.apiKey === '') throw new TypeError('Nexus: apiKey is required');
+    // A key with spaces or control characters cannot travel in a header; say so now, not as a network error later.
+    if (!/^[\x21-\x7e]+$/.test(options.apiKey)) throw new TypeError('Nexus: apiKey has characters an API key never has (spaces, line breaks, non-ASCII)');
     this.transport = createTransport({
       apiKey: options.apiKey,
       baseURL: options.baseURL ?? DEFAULT_BASE_URL,

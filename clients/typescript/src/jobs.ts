@@ -66,6 +66,12 @@ export class JobPager implements AsyncIterable<Job> {
   }
 }
 
+/** `/v1/jobs/{id}…` with the id checked and encoded: an empty id would otherwise name the list route. */
+function jobPath(id: string, rest = ''): string {
+  if (typeof id !== 'string' || id === '') throw new TypeError('a job id is required');
+  return `/v1/jobs/${encodeURIComponent(id)}${rest}`;
+}
+
 const FINAL_EVENTS = new Set<JobEvent['type']>(['job.succeeded', 'job.failed', 'job.canceled', 'job.expired']);
 
 /** The caller's signal, a timeout, or both, as one signal; `timedOut` tells which fired. */
@@ -100,8 +106,8 @@ export class Jobs {
     });
   }
 
-  get(id: string, options: { signal?: AbortSignal } = {}): Promise<Job> {
-    return this.transport.json<Job>({ method: 'GET', path: `/v1/jobs/${encodeURIComponent(id)}`, signal: options.signal });
+  async get(id: string, options: { signal?: AbortSignal } = {}): Promise<Job> {
+    return this.transport.json<Job>({ method: 'GET', path: jobPath(id), signal: options.signal });
   }
 
   list(options: ListOptions = {}): JobPager {
@@ -110,8 +116,8 @@ export class Jobs {
     );
   }
 
-  cancel(id: string, options: { signal?: AbortSignal } = {}): Promise<Job> {
-    return this.transport.json<Job>({ method: 'POST', path: `/v1/jobs/${encodeURIComponent(id)}/cancel`, signal: options.signal });
+  async cancel(id: string, options: { signal?: AbortSignal } = {}): Promise<Job> {
+    return this.transport.json<Job>({ method: 'POST', path: jobPath(id, '/cancel'), signal: options.signal });
   }
 
   /**
@@ -149,7 +155,7 @@ export class Jobs {
     try {
       res = await this.transport.open({
         method: 'GET',
-        path: `/v1/jobs/${encodeURIComponent(id)}/events`,
+        path: jobPath(id, '/events'),
         headers: { accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
         signal,
       });

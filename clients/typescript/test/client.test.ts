@@ -15,6 +15,7 @@ import {
   type Job,
   type JobEvent,
 } from '../src/index.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { MODEL_DIR, startPlatform, type Platform } from './platform.js';
 
 let platform: Platform;
@@ -114,9 +115,14 @@ describe('jobs without a worker run', () => {
     const done = await waiting;
     expect(done.status).toBe('canceled');
     expect(events).toEqual(['job.queued', 'job.canceled']);
-    expect(() => {
-      throw new JobFailedError(done);
-    }).toThrow(`job ${job.id} ended canceled`);
+    // A helper whose job is canceled under it rejects with JobFailedError carrying the job.
+    let created = '';
+    const generating = client.generate('a red circle', { onProgress: (j) => (created = j.id) }).catch((e: unknown) => e);
+    await waitFor(async () => created !== '');
+    await client.jobs.cancel(created);
+    const failed = await generating;
+    expect(failed).toBeInstanceOf(JobFailedError);
+    expect(failed).toMatchObject({ message: `job ${created} ended canceled`, job: { id: created, status: 'canceled' } });
   });
 
   it('wait() times out with WaitTimeoutError naming the job, and stops at an aborted signal', async () => {
@@ -142,6 +148,15 @@ describe('jobs without a worker run', () => {
     const unauth = await new Nexus({ apiKey: 'sk_test_revoked', baseURL: idle.url }).models.list().catch((e: unknown) => e);
     expect(unauth).toBeInstanceOf(AuthenticationError);
     expect(unauth).toMatchObject({ status: 401, type: 'authentication_error' });
+  });
+
+  it('refuses an unusable key or an empty job id before sending anything', async () => {
+    expect(() => new Nexus({ apiKey: 'sk_test_x\r\nX-Injected: 1', baseURL: idle.url })).toThrow(TypeError);
+    expect(() => new Nexus({ apiKey: '', baseURL: idle.url })).toThrow('apiKey is required');
+    await expect(client.jobs.get('')).rejects.toThrow('a job id is required');
+    await expect(client.jobs.cancel('')).rejects.toThrow('a job id is required');
+    // An id with a slash stays one path segment: no other route is reached.
+    await expect(client.jobs.get('job_x/cancel')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('models.list() names the served model', async () => {

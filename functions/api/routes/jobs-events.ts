@@ -2,6 +2,7 @@
 // eventsPollMs (job-stream.ts says how the row names its events and what that cannot see). Everything that can
 // fail (auth, unknown job, bad Last-Event-ID) fails before the stream starts, with the usual envelope.
 import { createRoute, z } from '@hono/zod-openapi';
+import { PlatformError } from '../../../shared/errors.js';
 import type { JobRecord } from '../../../shared/job.js';
 import type { RegisterRoutes } from '../app-types.js';
 import type { ResolvedDeps } from '../deps.js';
@@ -43,6 +44,7 @@ const eventsRoute = createRoute({
     },
     ...COMMON_ERROR_RESPONSES,
     404: errorResponse('No such job for this tenant (not_found_error)'),
+    429: errorResponse('Rate limited, or too many open event streams for this tenant (too_many_streams); see Retry-After'),
   },
 });
 
@@ -55,6 +57,8 @@ interface StreamOptions {
   after: number;
   requestId: string;
   signal: AbortSignal;
+  /** Called once when the stream ends, however it ends. */
+  onClose: () => void;
 }
 
 async function render(event: StreamEvent, deps: ResolvedDeps): Promise<string> {
@@ -73,9 +77,11 @@ function openStream(options: StreamOptions): ReadableStream<Uint8Array> {
   let wake: () => void = () => undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const stop = (): void => {
+    if (closed) return;
     closed = true;
     clearInterval(heartbeat);
     wake();
+    options.onClose();
   };
   const pause = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -141,11 +147,33 @@ function openStream(options: StreamOptions): ReadableStream<Uint8Array> {
   });
 }
 
+const tooManyStreams = (limit: number): PlatformError =>
+  new PlatformError({
+    type: 'rate_limit_error',
+    status: 429,
+    code: 'too_many_streams',
+    message: `at most ${limit} event streams may be open at once per API key's tenant; close one or poll`,
+    retryable: true,
+    retryAfterSeconds: 5,
+  });
+
 export const registerJobEventsRoute: RegisterRoutes = (app, deps) => {
+  // Each open stream reads its job row every eventsPollMs; a per-tenant cap keeps one tenant from turning that
+  // into unbounded table reads on this process.
+  const open = new Map<string, number>();
   app.openapi(eventsRoute, async (c) => {
-    const job = await loadOwnJob(deps, c.get('tenant'), c.req.valid('param').id);
+    const tenant = c.get('tenant');
+    const job = await loadOwnJob(deps, tenant, c.req.valid('param').id);
     const after = await sequenceOfLastEventId(job, c.req.valid('header')['last-event-id']);
-    const stream = openStream({ deps, job, after, requestId: c.get('requestId'), signal: c.req.raw.signal });
+    const held = open.get(tenant) ?? 0;
+    if (held >= deps.settings.eventsMaxStreamsPerTenant) throw tooManyStreams(deps.settings.eventsMaxStreamsPerTenant);
+    open.set(tenant, held + 1);
+    const onClose = (): void => {
+      const left = (open.get(tenant) ?? 1) - 1;
+      if (left <= 0) open.delete(tenant);
+      else open.set(tenant, left);
+    };
+    const stream = openStream({ deps, job, after, requestId: c.get('requestId'), signal: c.req.raw.signal, onClose });
     return c.body(stream, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
   });
 };

@@ -578,7 +578,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Rate limited (rate_limit_error); see Retry-After */
+                /** @description Rate limited, or too many open event streams for this tenant (too_many_streams); see Retry-After */
                 429: {
                     headers: {
                         [name: string]: unknown;
