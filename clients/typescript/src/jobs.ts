@@ -1,7 +1,7 @@
 // /v1/jobs: create, get, list (async iteration across pages), cancel, the live events stream, and wait (the stream,
 // or polling where streaming is unavailable).
 import { ConnectionError, NexusError, NotFoundError, WaitTimeoutError } from './errors.js';
-import { retryDelayMs, DEFAULT_RETRY, sleep } from './retry.js';
+import { retryDelayMs, sleep } from './retry.js';
 import { readServerSentEvents } from './sse.js';
 import type { Transport } from './transport.js';
 import { isFinal, type Job, type JobEvent, type JobList, type JobRequest } from './types.js';
@@ -72,6 +72,9 @@ function jobPath(id: string, rest = ''): string {
   return `/v1/jobs/${encodeURIComponent(id)}${rest}`;
 }
 
+/** A stream that ends sooner than this without an event counts as a failed one. */
+const QUICK_END_MS = 1000;
+
 const FINAL_EVENTS = new Set<JobEvent['type']>(['job.succeeded', 'job.failed', 'job.canceled', 'job.expired']);
 
 /** The caller's signal, a timeout, or both, as one signal; `timedOut` tells which fired. */
@@ -129,24 +132,32 @@ export class Jobs {
     let lastEventId = options.lastEventId;
     const maxReconnects = options.maxReconnects ?? 5;
     let failures = 0;
+    const retry = this.transport.retry;
     for (;;) {
       const res = await this.openEvents(id, lastEventId, options.signal);
-      let finished = false;
+      const openedAt = Date.now();
+      let received = 0;
+      let problem: unknown = null;
       try {
         for await (const message of readServerSentEvents(res)) {
           const event: JobEvent = JSON.parse(message.data);
           lastEventId = event.id;
+          received += 1;
           failures = 0;
           yield event;
-          if (FINAL_EVENTS.has(event.type)) finished = true;
+          if (FINAL_EVENTS.has(event.type)) return;
         }
+        // Ended without the final event: the server's per-stream limit (reconnect at once), unless it ended at once
+        // and empty, which a healthy server never does (a proxy cutting streams): back off as for an error.
+        if (received === 0 && Date.now() - openedAt < QUICK_END_MS) problem = new Error('the stream ended at once without an event');
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
-        failures += 1;
-        if (failures > maxReconnects) throw new ConnectionError(`the events stream of ${id} kept failing: ${String(error)}`, { cause: error });
-        await sleep(retryDelayMs(failures - 1, null, DEFAULT_RETRY), options.signal);
+        problem = error;
       }
-      if (finished) return;
+      if (problem === null) continue;
+      failures += 1;
+      if (failures > maxReconnects) throw new ConnectionError(`the events stream of ${id} kept failing: ${String(problem)}`, { cause: problem });
+      await sleep(retryDelayMs(failures - 1, null, retry), options.signal);
     }
   }
 

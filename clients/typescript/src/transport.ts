@@ -35,6 +35,8 @@ export interface Transport {
   /** Any URL (a presigned one), no API key; same retries. */
   external(url: string, init: RequestInit & { signal?: AbortSignal }): Promise<Response>;
   readonly baseURL: string;
+  /** The client's retry policy, for callers that retry on their own (the events stream's reconnects). */
+  readonly retry: RetryOptions;
 }
 
 interface Envelope {
@@ -153,6 +155,7 @@ export function createTransport(options: TransportOptions): Transport {
 
   return {
     baseURL,
+    retry,
     async json<T>(request: RequestOptions): Promise<T> {
       const { url, init } = apiRequest(request);
       const { body } = await send(url, init, request.signal, request.maxRetries ?? retry.maxRetries, true);

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, InvalidRequestError, Nexus, OverloadedError, RateLimitError } from '../src/index.js';
 import { retryDelayMs, DEFAULT_RETRY } from '../src/retry.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { startPlatform, type Platform } from './platform.js';
 
 type Fault = 'pass' | 'swallow-503' | '503' | '429' | 'cut';
@@ -22,7 +23,7 @@ let proxy: Server;
 let proxyUrl = '';
 let plan: Fault[] = [];
 /** How the proxy answers the events stream: through, as an API without the route, or as a buffering proxy's JSON. */
-let eventsRoute: 'pass' | 'missing' | 'json' = 'pass';
+let eventsRoute: 'pass' | 'missing' | 'json' | 'empty' = 'pass';
 const seen: Seen[] = [];
 
 const envelope = (type: string, code: string) => JSON.stringify({ error: { type, code, message: 'injected', param: null }, request_id: 'req_injected' });
@@ -39,6 +40,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const header = req.headers['idempotency-key'];
   seen.push({ method: req.method ?? '', path: req.url ?? '', idempotencyKey: typeof header === 'string' ? header : undefined, at: Date.now() });
   if (req.url?.endsWith('/events') && eventsRoute === 'missing') return void res.writeHead(404, { 'content-type': 'application/json' }).end(envelope('not_found_error', 'route_not_found'));
+  if (req.url?.endsWith('/events') && eventsRoute === 'empty') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end();
   if (req.url?.endsWith('/events') && eventsRoute === 'json') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   const fault = plan.shift() ?? 'pass';
   if (fault === 'cut') return void req.socket.destroy();
@@ -75,7 +77,7 @@ async function jobsOfTenant(): Promise<number> {
 }
 
 describe('wait() where streaming is unavailable', () => {
-  for (const mode of ['missing', 'json'] as const) {
+  for (const mode of ['missing', 'json', 'empty'] as const) {
     it(`falls back to polling (events route ${mode})`, async () => {
       eventsRoute = mode;
       plan = [];
@@ -85,10 +87,12 @@ describe('wait() where streaming is unavailable', () => {
         seen.length = 0;
         const seenStatuses: string[] = [];
         const waiting = nexus.jobs.wait(job.id, { pollIntervalMs: 100, onProgress: (j, event) => (expect(event).toBeUndefined(), seenStatuses.push(j.status)) });
-        await new Promise((r) => setTimeout(r, 400));
+        await waitFor(async () => seenStatuses.length > 0, 5_000, 'the first poll');
         await new Nexus({ apiKey: platform.key, baseURL: platform.url }).jobs.cancel(job.id);
         expect((await waiting).status).toBe('canceled');
         expect(seen[0]?.path).toBe(`/v1/jobs/${job.id}/events`);
+        // A proxy that ends every stream at once and empty is retried a bounded number of times, not in a tight loop.
+        expect(seen.filter((s) => s.path.endsWith('/events')).length).toBe(mode === 'empty' ? 6 : 1);
         expect(seen.filter((s) => s.path === `/v1/jobs/${job.id}`).length).toBeGreaterThanOrEqual(2);
         expect(seenStatuses[0]).toBe('queued');
         expect(seenStatuses.at(-1)).toBe('canceled');
