@@ -69,7 +69,7 @@ interface Parsed {
   type: string;
   sequence: number;
   created_at: string;
-  data: { id: string; status: string; progress: { stage: string; step: number; total: number } | null; output: unknown };
+  data: { id: string; status: string; progress: { stage: string; step: number; total: number } | null; output: unknown; queue_position: number | null };
 }
 const parse = (event: SseEvent): Parsed => {
   const body: Parsed = JSON.parse(event.data);
@@ -178,6 +178,8 @@ describe('the events stream of a finished or waiting job', () => {
       ['job.started', 2, '2026-01-01T00:00:01.000Z', 'running'],
       ['job.succeeded', 5, '2026-01-01T00:00:02.000Z', 'succeeded'],
     ]);
+    // A queued event rebuilt for a job that has moved on carries no queue position.
+    expect(full.parsed[0]?.data.queue_position).toBeNull();
     const ids = full.parsed.map((e) => e.id);
     expect((await stream(job.id, { 'last-event-id': ids[0] ?? '' })).parsed.map((e) => e.type)).toEqual(['job.started', 'job.succeeded']);
     expect((await stream(job.id, { 'last-event-id': ids[1] ?? '' })).parsed.map((e) => e.type)).toEqual(['job.succeeded']);
@@ -198,10 +200,13 @@ describe('the events stream of a finished or waiting job', () => {
     });
     expect(read.ended).toBe(true);
     expect(pings).toBeGreaterThanOrEqual(2);
-    expect(read.events.map(parse).map((e) => [e.type, e.sequence])).toEqual([
+    const parsed = read.events.map(parse);
+    expect(parsed.map((e) => [e.type, e.sequence])).toEqual([
       ['job.queued', 1],
       ['job.canceled', 2],
     ]);
+    // Still queued when it was sent: the queue position (a bound from the queue's depth) rides along.
+    expect(parsed[0]?.data.queue_position).toBeGreaterThanOrEqual(1);
   });
 
   it('stops reading the row once the client disconnects', async () => {

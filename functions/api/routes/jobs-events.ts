@@ -61,8 +61,9 @@ interface StreamOptions {
   onClose: () => void;
 }
 
-async function render(event: StreamEvent, deps: ResolvedDeps): Promise<string> {
-  const position = event.job.status === 'queued' ? await queuePosition(deps, event.job) : null;
+/** `current`: the row as just read; a queued event rebuilt for a job that has moved on gets no queue position. */
+async function render(event: StreamEvent, current: JobRecord, deps: ResolvedDeps): Promise<string> {
+  const position = event.job.status === 'queued' && current.status === 'queued' ? await queuePosition(deps, current) : null;
   const data = await toJobResource(event.job, { objects: deps.objects, presignTtlSeconds: deps.settings.presignTtlSeconds, now: deps.now, queuePosition: position });
   const id = await deriveEventId(event.job.id, event.sequence);
   const body = JSON.stringify({ id, type: event.type, created_at: event.createdAt, sequence: event.sequence, data });
@@ -115,7 +116,7 @@ function openStream(options: StreamOptions): ReadableStream<Uint8Array> {
           while (!closed && job !== null) {
             for (const event of eventsOf(job, deps.now())) {
               if (event.sequence <= sent) continue;
-              write(await render(event, deps));
+              write(await render(event, job, deps));
               lastWrite = Date.now();
               sent = event.sequence;
             }
