@@ -253,6 +253,11 @@ describe('limits', () => {
     });
     const open = (id: string, auth = key) => fetch(`${capped.url}/v1/jobs/${id}/events`, { headers: { authorization: `Bearer ${auth}` } });
     try {
+      // HEAD answers the headers and opens no stream: it holds no slot.
+      for (let i = 0; i < 3; i += 1) {
+        const head = await fetch(`${capped.url}/v1/jobs/${jobs[0]?.id ?? ''}/events`, { method: 'HEAD', headers: { authorization: `Bearer ${key}` } });
+        expect([head.status, head.headers.get('content-type')]).toEqual([200, 'text/event-stream']);
+      }
       const first = await open(jobs[0]?.id ?? '');
       const second = await open(jobs[1]?.id ?? '');
       expect([first.status, second.status]).toEqual([200, 200]);

@@ -166,6 +166,10 @@ export const registerJobEventsRoute: RegisterRoutes = (app, deps) => {
     const tenant = c.get('tenant');
     const job = await loadOwnJob(deps, tenant, c.req.valid('param').id);
     const after = await sequenceOfLastEventId(job, c.req.valid('header')['last-event-id']);
+    const headers = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' };
+    // Hono answers HEAD with this GET handler and drops the body without cancelling it: a stream opened here would
+    // read the row (and hold a slot) until eventsMaxSeconds with nobody listening.
+    if (c.req.method === 'HEAD') return c.body(null, 200, headers);
     const held = open.get(tenant) ?? 0;
     if (held >= deps.settings.eventsMaxStreamsPerTenant) throw tooManyStreams(deps.settings.eventsMaxStreamsPerTenant);
     open.set(tenant, held + 1);
@@ -175,6 +179,6 @@ export const registerJobEventsRoute: RegisterRoutes = (app, deps) => {
       else open.set(tenant, left);
     };
     const stream = openStream({ deps, job, after, requestId: c.get('requestId'), signal: c.req.raw.signal, onClose });
-    return c.body(stream, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+    return c.body(stream, 200, headers);
   });
 };
