@@ -3,7 +3,10 @@
 //
 // Event ids are a function of (job id, sequence). Whoever writes a job's final state stores the terminal
 // event's sequence in the same conditional write (`eventSequence`), so re-emitting after a crash yields the
-// same id, and the dispatcher (which skips an event id already delivered) does not deliver it twice.
+// same id, and the dispatcher (which skips an event id already delivered) does not deliver it twice. The other
+// numbered writes (started, progress, a queued cancel) take their sequence inside their own conditional write
+// (PatchOptions.bumpSequence), and job.queued is 1 on every job: the row always names the event it last stood
+// for, which is how GET /v1/jobs/{id}/events derives the same events and ids without a log.
 import { z } from 'zod';
 import { JOB_STATUSES, type JobRecord } from './job.js';
 import type { JobTable, MessageQueue } from './ports.js';

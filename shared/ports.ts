@@ -47,8 +47,18 @@ export interface ListPage<T> {
   nextCursor: string | null;
 }
 
-export interface TransitionOptions {
+export interface TransitionOptions extends PatchOptions {
   unlessCancelRequested?: boolean;
+}
+
+export interface PatchOptions {
+  /**
+   * Adds 1 to `eventSequence` in the same conditional write; the returned row carries the new value, which is the
+   * sequence of the event this write stands for (job.started, job.progress, job.canceled). A write that loses its
+   * condition bumps nothing, so sequences have no gaps and a row always says which event it last stood for
+   * (GET /v1/jobs/{id}/events derives its events from that).
+   */
+  bumpSequence?: boolean;
 }
 
 export interface IdempotencyRecord {
@@ -108,7 +118,7 @@ export interface JobTable extends UsageLedger, AccountStore, SpendLedger {
    */
   claimRun(tenant: string, id: string, attempt: number, patch?: JobPatch): Promise<JobRecord | null>;
   /** Conditional patch without a status change (progress, cancel request); null when the status is not in `while`. */
-  patch(tenant: string, id: string, whileStatus: readonly JobStatus[], patch: JobPatch): Promise<JobRecord | null>;
+  patch(tenant: string, id: string, whileStatus: readonly JobStatus[], patch: JobPatch, options?: PatchOptions): Promise<JobRecord | null>;
   /** Atomically bumps eventSequence and returns the new value. */
   nextEventSequence(tenant: string, id: string): Promise<number>;
 

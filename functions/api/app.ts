@@ -18,6 +18,7 @@ import { registerHealthRoute } from './routes/health.js';
 import { registerCancelJobRoute } from './routes/jobs-cancel.js';
 import { registerCreateJobRoute } from './routes/jobs-create.js';
 import { registerEstimateJobRoute } from './routes/jobs-estimate.js';
+import { registerJobEventsRoute } from './routes/jobs-events.js';
 import { registerReadJobRoutes } from './routes/jobs-read.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerPlaygroundRoutes } from './routes/playground.js';
@@ -39,6 +40,7 @@ const ROUTES: RegisterRoutes[] = [
   registerEstimateJobRoute,
   registerReadJobRoutes,
   registerCancelJobRoute,
+  registerJobEventsRoute,
   registerUploadRoutes,
   registerUsageRoutes,
   registerApiKeyRoutes,

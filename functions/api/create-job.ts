@@ -150,8 +150,9 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   const unreserve = async (): Promise<void> => {
     if (input.spend !== null) await deps.jobs.settleSpend(tenant, month, jobId, 0).catch(() => undefined);
   };
-  // job.queued takes sequence 1, written with the row, so the event costs no extra table round trip and a
-  // re-emission has the same id. Only jobs with a webhook produce events for the dispatcher to act on.
+  // job.queued is sequence 1 on every job, written with the row, so the event costs no extra table round trip, a
+  // re-emission has the same id, and the events stream (routes/jobs-events.ts) numbers it as the webhook does.
+  // Only jobs with a webhook send it to the dispatcher.
   const emitQueued = deps.events !== undefined && prepared.webhook !== null;
   const job: JobRecord = {
     id: jobId,
@@ -171,7 +172,7 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
     error: null,
     usage: null,
     cancelRequested: false,
-    eventSequence: emitQueued ? 1 : 0,
+    eventSequence: 1,
     deadline: new Date(now.getTime() + settings.queueDeadlineSeconds * 1000).toISOString(),
   };
 

@@ -40,6 +40,17 @@ export interface ApiSettings {
   tenantCacheSeconds: number;
   /** Poll interval of `Prefer: wait`. */
   waitPollMs: number;
+  /** GET /v1/jobs/{id}/events: how often a stream reads the job row. */
+  eventsPollMs: number;
+  /** A `: ping` comment after this long without an event keeps proxies from closing an idle stream. */
+  eventsHeartbeatMs: number;
+  /**
+   * A stream ends after this long even if the job has not (the client resumes with Last-Event-ID). Short by
+   * default because the Lambda adapter buffers a reply until it ends; serve.ts (a long-lived Node server) raises it.
+   */
+  eventsMaxSeconds: number;
+  /** Open event streams one tenant may hold on one API process; more are 429 too_many_streams. */
+  eventsMaxStreamsPerTenant: number;
 }
 
 export const DEFAULT_SETTINGS: Omit<ApiSettings, 'apiKeyPepper'> = {
@@ -53,6 +64,10 @@ export const DEFAULT_SETTINGS: Omit<ApiSettings, 'apiKeyPepper'> = {
   presignTtlSeconds: 60 * 60,
   tenantCacheSeconds: 5,
   waitPollMs: 250,
+  eventsPollMs: 250,
+  eventsHeartbeatMs: 15_000,
+  eventsMaxSeconds: 20,
+  eventsMaxStreamsPerTenant: 16,
 };
 
 export interface ApiDeps {

@@ -19,7 +19,7 @@ export interface ApiServer {
 export function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   // A long-lived process can batch its rate-counter writes (see middleware/rate-limit.ts), at most ten a
   // second per tenant: other instances' counts are then learnt within 100 ms plus a round trip.
-  const app = createApp({ ...options.deps, settings: { rateLimitMode: 'batched', rateFlushIntervalMs: 100, ...options.deps.settings } });
+  const app = createApp({ ...options.deps, settings: { rateLimitMode: 'batched', rateFlushIntervalMs: 100, eventsMaxSeconds: 600, ...options.deps.settings } });
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);

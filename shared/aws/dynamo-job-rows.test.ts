@@ -205,4 +205,17 @@ describe('patch and nextEventSequence', () => {
     expect((await stack.table.getJob('t-seq', record.id))?.eventSequence).toBe(10);
     await expect(stack.table.nextEventSequence('t-seq', 'job_missing')).rejects.toMatchObject({ status: 404 });
   });
+
+  it('takes the next sequence inside a patch or transition that lands, and none in one that loses its condition', async () => {
+    const record = job('t-bump', { status: 'running', eventSequence: 2 });
+    await stack.table.createJob(record);
+    const progress = { stage: 'diffusion', step: 3, total: 10 };
+    const patched = await stack.table.patch('t-bump', record.id, ['running'], { progress }, { bumpSequence: true });
+    expect(patched).toMatchObject({ progress, eventSequence: 3 });
+    expect(await stack.table.patch('t-bump', record.id, ['queued'], { progress }, { bumpSequence: true })).toBeNull();
+    expect(await stack.table.transition('t-bump', record.id, ['queued'], 'canceled', {}, { bumpSequence: true })).toBeNull();
+    expect((await stack.table.getJob('t-bump', record.id))?.eventSequence).toBe(3);
+    const canceled = await stack.table.transition('t-bump', record.id, ['running'], 'canceled', { progress: null }, { bumpSequence: true });
+    expect(canceled).toMatchObject({ status: 'canceled', progress: null, eventSequence: 4 });
+  });
 });

@@ -2,7 +2,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobStatus } from '../job.js';
 import { notFound } from '../errors.js';
-import type { JobPatch, JobTable } from '../ports.js';
+import type { JobPatch, JobTable, TransitionOptions } from '../ports.js';
 import type { AwsJsonCall } from './aws-json.js';
 import { createExpressionBuilder, decodeCursor, encodeCursor, isConditionFailure } from './dynamo-expressions.js';
 import { marshallItem } from './dynamo-marshal.js';
@@ -29,13 +29,13 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
   const { client, tableName, json } = options;
 
   /** Sends one conditional update; the updated job, or null when the condition failed (someone else won). */
-  async function conditionalUpdate(tenant: string, id: string, b: ExpressionBuilder, sets: string[], condition: string) {
+  async function conditionalUpdate(tenant: string, id: string, b: ExpressionBuilder, sets: string[], condition: string, adds: string[] = []) {
     try {
       const reply = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: jobKey(tenant, id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`,
           ConditionExpression: condition,
           ExpressionAttributeNames: b.names,
           ExpressionAttributeValues: b.values,
@@ -50,7 +50,7 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
   }
 
   /** One guarded update: sets `to` (if any) and the patch while the status is one of `from` (and, if asked, no cancel is requested). */
-  async function guardedUpdate(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus | null, patch: JobPatch, unlessCancelRequested = false) {
+  async function guardedUpdate(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus | null, patch: JobPatch, options: TransitionOptions = {}) {
     if (from.length === 0) return null;
     const b = createExpressionBuilder();
     const status = b.name('status');
@@ -59,8 +59,9 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
     sets.push(to === null ? `${status} = ${status}` : `${status} = ${b.value(to)}`);
     const allowed = from.map((s) => b.value(s)).join(', ');
     let condition = `attribute_exists(${b.name('pk')}) AND ${status} IN (${allowed})`;
-    if (unlessCancelRequested) condition += ` AND (attribute_not_exists(${b.name('cancel_requested')}) OR ${b.name('cancel_requested')} = ${b.value(false)})`;
-    return conditionalUpdate(tenant, id, b, sets, condition);
+    if (options.unlessCancelRequested === true) condition += ` AND (attribute_not_exists(${b.name('cancel_requested')}) OR ${b.name('cancel_requested')} = ${b.value(false)})`;
+    const adds = options.bumpSequence === true ? [`${b.name('event_sequence')} ${b.value(1)}`] : [];
+    return conditionalUpdate(tenant, id, b, sets, condition, adds);
   }
 
   return {
@@ -115,7 +116,7 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
     },
 
     transition(tenant, id, from, to, patch = {}, options = {}) {
-      return guardedUpdate(tenant, id, from, to, patch, options.unlessCancelRequested === true);
+      return guardedUpdate(tenant, id, from, to, patch, options);
     },
 
     async claimRun(tenant, id, attempt, patch = {}) {
@@ -133,8 +134,8 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
       return conditionalUpdate(tenant, id, b, sets, condition);
     },
 
-    patch(tenant, id, whileStatus, patch) {
-      return guardedUpdate(tenant, id, whileStatus, null, patch);
+    patch(tenant, id, whileStatus, patch, options = {}) {
+      return guardedUpdate(tenant, id, whileStatus, null, patch, options);
     },
 
     async nextEventSequence(tenant, id) {

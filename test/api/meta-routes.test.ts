@@ -61,7 +61,10 @@ describe('GET /docs', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     const html = await res.text();
-    for (const op of ['POST /v1/jobs', 'GET /v1/jobs/{id}', 'POST /v1/jobs/{id}/cancel', 'POST /v1/uploads', 'GET /v1/models']) expect(html).toContain(op);
+    for (const op of ['POST /v1/jobs', 'GET /v1/jobs/{id}', 'POST /v1/jobs/{id}/cancel', 'GET /v1/jobs/{id}/events', 'POST /v1/uploads', 'GET /v1/models']) expect(html).toContain(op);
+    // It points at the typed client and the CLI.
+    expect(html).toContain('<code>@nexus/client</code> (<code>clients/typescript</code>');
+    expect(html).toContain('<code>nexus generate|edit|ask|jobs|usage</code>');
     expect(html).not.toMatch(/<script|https?:\/\/(?!example)/);
   });
 });

@@ -176,19 +176,16 @@ export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: 
     if (firstStart) {
       // Begun by beginRun when the job's batch goes on the model (not here: a prefetched job is not reported
       // started while it waits for the batch before it, and a batch's claims do not queue behind this work).
-      // The sequence is reserved beside the started_at write (a counter on the row, independent of it); a
-      // reservation left unused when the row moved under us is only a gap, and the terminal event still takes
-      // a higher number.
+      // The sequence is taken in the started_at write itself (one round trip, no gap when the row moved under
+      // us): job.started is the first numbered event after job.queued, so it is sequence 2, which the events
+      // stream relies on.
       item.begin = () => {
         item.pending = (async () => {
-          const [started, sequence] = await Promise.all([
-            deps.table.patch(tenant, jobId, ['running'], { startedAt: deps.now().toISOString() }),
-            deps.events.nextSequence(claimed),
-          ]);
-          item.knownSequence = Math.max(item.knownSequence, sequence);
+          const started = await deps.table.patch(tenant, jobId, ['running'], { startedAt: deps.now().toISOString() }, { bumpSequence: true });
           if (started === null) return;
+          item.knownSequence = Math.max(item.knownSequence, started.eventSequence);
           item.job = { ...item.job, startedAt: started.startedAt };
-          await deps.events.emit('job.started', started, sequence);
+          await deps.events.emit('job.started', started, started.eventSequence);
         })();
       };
     }

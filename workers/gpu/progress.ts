@@ -31,16 +31,21 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
 
   const write = async (item: RunItem, progress: ModelProgress): Promise<void> => {
     const { table, events } = options.deps;
-    const row = await table.patch(item.job.tenant, item.job.id, ['running'], {
-      progress: { stage: progress.stage, step: progress.step, total: progress.total },
-    });
+    // Every progress write takes the next event sequence in the same write, webhook or not: the row then says
+    // which job.progress it stands for, and the events stream (GET /v1/jobs/{id}/events) reads it from there.
+    const row = await table.patch(
+      item.job.tenant,
+      item.job.id,
+      ['running'],
+      { progress: { stage: progress.stage, step: progress.step, total: progress.total } },
+      { bumpSequence: true },
+    );
     if (row === null) item.lost = true;
-    else if (row.cancelRequested) item.cancelRequested = true;
-    if (row !== null && !row.cancelRequested && wantsEvent(row, 'job.progress')) {
-      const sequence = await events.nextSequence(row);
-      item.knownSequence = Math.max(item.knownSequence, sequence);
-      await events.emit('job.progress', row, sequence);
+    else {
+      item.knownSequence = Math.max(item.knownSequence, row.eventSequence);
+      if (row.cancelRequested) item.cancelRequested = true;
     }
+    if (row !== null && !row.cancelRequested && wantsEvent(row, 'job.progress')) await events.emit('job.progress', row, row.eventSequence);
     if (items.every((candidate) => candidate.lost || candidate.cancelRequested)) options.onAllStopped();
   };
 

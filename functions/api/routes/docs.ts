@@ -39,6 +39,10 @@ function renderDocs(paths: Paths): string {
 <body><h1>${escape(OPENAPI_CONFIG.info.title)}</h1><p>${escape(OPENAPI_CONFIG.info.description)}</p>
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>.
 Errors: <code>{"error":{"type","code","message","param"},"request_id"}</code>.</p>
+<h2>Clients</h2><p>TypeScript: <code>@nexus/client</code> (<code>clients/typescript</code> in the repository; its README is the reference):
+typed from this document, with retries, live job events and webhook verification; it runs on Node, Deno, Bun, browsers and edge functions.
+Command line: <code>nexus generate|edit|ask|jobs|usage</code> (<code>clients/cli</code>; <code>NEXUS_API_KEY</code>, <code>NEXUS_BASE_URL</code>).
+Live events: <code>GET /v1/jobs/{id}/events</code> (Server-Sent Events) below.</p>
 ${operations.join('\n')}<h2>Limits</h2><table>${limits}</table></body></html>`;
 }
 

@@ -17,16 +17,13 @@ async function cancel(deps: ResolvedDeps, tenant: string, id: string): Promise<J
   let job = await loadOwnJob(deps, tenant, id);
   for (let attempt = 0; attempt < 3; attempt += 1) {
     if (job.status === 'queued') {
-      // The terminal event's sequence is stored with the transition, so its id is stable if re-emitted.
-      const sequence = deps.events ? await deps.jobs.nextEventSequence(tenant, id) : null;
-      const canceled = await deps.jobs.transition(tenant, id, ['queued'], 'canceled', {
-        completedAt: deps.now().toISOString(),
-        ...(sequence === null ? {} : { eventSequence: sequence }),
-      });
+      // The terminal event's sequence is taken in the transition itself (no gap when the cancel loses the race) and
+      // stored with it, so its id is stable if re-emitted.
+      const canceled = await deps.jobs.transition(tenant, id, ['queued'], 'canceled', { completedAt: deps.now().toISOString() }, { bumpSequence: true });
       if (canceled !== null) {
         // Not billed: its spend reservation, if any, is released (and again when a worker receives its message).
         await deps.jobs.settleSpend(tenant, canceled.createdAt.slice(0, 7), id, 0).catch(() => undefined);
-        if (sequence !== null) await emitSafely(() => deps.events?.emit('job.canceled', canceled, sequence), canceled);
+        await emitSafely(() => deps.events?.emit('job.canceled', canceled, canceled.eventSequence), canceled);
         return canceled;
       }
     } else if (job.status === 'running') {

@@ -19,7 +19,7 @@ export async function loadOwnJob(deps: ResolvedDeps, tenant: string, id: string)
   return job;
 }
 
-async function queuePosition(deps: ResolvedDeps, job: JobRecord): Promise<number | null> {
+export async function queuePosition(deps: ResolvedDeps, job: JobRecord): Promise<number | null> {
   if (job.status !== 'queued') return null;
   try {
     // Best effort: the queue cannot say where one message sits, only how many wait; report that bound.
