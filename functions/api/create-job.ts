@@ -12,6 +12,7 @@
 // unreferenced and expire with the bucket's lifecycle rule.
 import { PlatformError } from '../../shared/errors.js';
 import { newJobId } from '../../shared/ids.js';
+import { sleep } from '../../shared/sleep.js';
 import type { JobMessage, JobRecord, StoredMessage } from '../../shared/job.js';
 import type { IdempotencyRecord } from '../../shared/ports.js';
 import type { ResolvedDeps } from './deps.js';
@@ -55,8 +56,6 @@ export async function emitSafely(emit: () => Promise<unknown> | undefined, job: 
     console.warn(JSON.stringify({ level: 'warn', msg: 'event emission failed', job_id: job.id, cause: String(err) }));
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A claim older than this whose job row never appeared was left by a request that died (or gave up) between

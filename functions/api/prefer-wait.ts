@@ -2,6 +2,7 @@
 // API stateless; the reply always carries the job id, finished or not.
 import { FINAL_STATUSES, type JobRecord } from '../../shared/job.js';
 import type { JobTable } from '../../shared/ports.js';
+import { sleep } from '../../shared/sleep.js';
 
 /** Seconds asked for (capped at `max`), or null when the header has no wait preference. */
 export function parsePreferWait(header: string | undefined, max: number): number | null {
@@ -19,7 +20,7 @@ export async function waitForFinal(table: JobTable, job: JobRecord, seconds: num
   const until = Date.now() + seconds * 1000;
   let current = job;
   while (!isFinal(current) && Date.now() < until && signal?.aborted !== true) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, until - Date.now()))));
+    await sleep(Math.min(pollMs, Math.max(0, until - Date.now())));
     current = (await table.getJob(current.tenant, current.id)) ?? current;
   }
   return current;

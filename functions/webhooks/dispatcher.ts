@@ -3,6 +3,7 @@
 // holds state between attempts and a crash at any line only repeats an attempt.
 import type { DeliveryState, EventMessage } from '../../shared/events.js';
 import type { JobTable, MessageQueue, ObjectStore } from '../../shared/ports.js';
+import { sleep as pause } from '../../shared/sleep.js';
 import { signingSecrets } from '../../shared/webhook-secrets.js';
 import { toJobResource } from '../api/job-mapper.js';
 import { MAX_SQS_DELAY_SECONDS, retryDelaySeconds, type BackoffOptions } from './backoff.js';
@@ -42,7 +43,7 @@ const isSuccess = (status: number | null): boolean => status !== null && status 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { table, events } = options;
   const now = options.now ?? (() => new Date());
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? pause;
   const log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
   const presignTtlSeconds = options.presignTtlSeconds ?? 24 * 3600;
 

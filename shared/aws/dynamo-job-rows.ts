@@ -3,9 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import type { JobStatus } from '../job.js';
 import { notFound } from '../errors.js';
 import type { JobPatch, JobTable } from '../ports.js';
-import type { AwsJsonCall } from './aws-json.js';
 import { createExpressionBuilder, decodeCursor, encodeCursor, isConditionFailure } from './dynamo-expressions.js';
-import { marshallItem } from './dynamo-marshal.js';
 
 type ExpressionBuilder = ReturnType<typeof createExpressionBuilder>;
 import { itemToJob, jobKey, jobToItem, patchToAttributes } from './job-item.js';
@@ -13,11 +11,6 @@ import { itemToJob, jobKey, jobToItem, patchToAttributes } from './job-item.js';
 export interface DynamoRowsOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /**
-   * The light JSON-protocol path (aws-json.ts) for createJob, the one call of every job submission; the
-   * document client when absent.
-   */
-  json?: AwsJsonCall;
 }
 
 export type JobRowMethods = 'createJob' | 'getJob' | 'listJobs' | 'transition' | 'claimRun' | 'patch' | 'nextEventSequence';
@@ -26,7 +19,7 @@ type JobRows = Pick<JobTable, JobRowMethods>;
 const MAX_PAGE = 100;
 
 export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
-  const { client, tableName, json } = options;
+  const { client, tableName } = options;
 
   /** Sends one conditional update; the updated job, or null when the condition failed (someone else won). */
   async function conditionalUpdate(tenant: string, id: string, b: ExpressionBuilder, sets: string[], condition: string) {
@@ -66,10 +59,6 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
   return {
     async createJob(job) {
       try {
-        if (json !== undefined) {
-          await json('PutItem', { TableName: tableName, Item: marshallItem(jobToItem(job)), ConditionExpression: 'attribute_not_exists(pk)' });
-          return true;
-        }
         await client.send(
           new PutCommand({
             TableName: tableName,

@@ -10,15 +10,12 @@
 //   event         JOB#{id}         EVENT#{event id}                 body (for replay), expires_at
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobTable } from '../ports.js';
-import type { AwsJsonCall } from './aws-json.js';
 import { createDynamoJobRows } from './dynamo-job-rows.js';
 import { createDynamoTenantRows } from './dynamo-tenant-rows.js';
 
 export interface DynamoJobTableOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** Light path for createJob (dynamo-job-rows.ts). */
-  json?: AwsJsonCall;
   nowSeconds?: () => number;
   deliveryTtlSeconds?: number;
 }

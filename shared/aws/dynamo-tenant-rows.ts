@@ -3,9 +3,7 @@
 // local server never does), so correctness must not depend on the deletion.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryRecord, IdempotencyRecord, JobTable, UsageIncrement } from '../ports.js';
-import type { AwsJsonCall } from './aws-json.js';
 import { isConditionFailure } from './dynamo-expressions.js';
-import { marshallItem, numberAttribute } from './dynamo-marshal.js';
 import type { JobRowMethods } from './dynamo-job-rows.js';
 
 export interface DynamoTenantRowsOptions {
@@ -15,11 +13,6 @@ export interface DynamoTenantRowsOptions {
   nowSeconds?: () => number;
   /** How long delivery log rows are kept. */
   deliveryTtlSeconds?: number;
-  /**
-   * The light JSON-protocol path (aws-json.ts) for the writes a request can make: the idempotency claim and
-   * the rate counter (every request on Lambda, where counting is synchronous). The document client when absent.
-   */
-  json?: AwsJsonCall;
 }
 
 type TenantRows = Omit<JobTable, JobRowMethods>;
@@ -42,7 +35,7 @@ function str(value: unknown): string | null {
 }
 
 export function createDynamoTenantRows(options: DynamoTenantRowsOptions): TenantRows {
-  const { client, tableName, json } = options;
+  const { client, tableName } = options;
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   const deliveryTtl = options.deliveryTtlSeconds ?? 30 * 24 * 3600;
 
@@ -65,14 +58,14 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
       for (let attempt = 0; attempt < 5; attempt += 1) {
         const now = nowSeconds();
         try {
-          const put = {
-            TableName: tableName,
-            Item: { pk: tenantPk(tenant), sk: `IDEM#${key}`, body_hash: record.bodyHash, job_id: record.jobId, claimed_at: now, expires_at: now + ttlSeconds },
-            ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
-            ExpressionAttributeValues: { ':now': now },
-          };
-          if (json === undefined) await client.send(new PutCommand(put));
-          else await json('PutItem', { ...put, Item: marshallItem(put.Item), ExpressionAttributeValues: marshallItem(put.ExpressionAttributeValues) });
+          await client.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { pk: tenantPk(tenant), sk: `IDEM#${key}`, body_hash: record.bodyHash, job_id: record.jobId, claimed_at: now, expires_at: now + ttlSeconds },
+              ConditionExpression: 'attribute_not_exists(pk) OR expires_at <= :now',
+              ExpressionAttributeValues: { ':now': now },
+            }),
+          );
           return null;
         } catch (error) {
           if (!isConditionFailure(error)) throw error;
@@ -107,7 +100,7 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
       const key = { pk: tenantPk(tenant), sk: `RATE#${window}` };
       /** The count after the update. */
       const bump = async (reset: boolean): Promise<number> => {
-        const update = {
+        const update = new UpdateCommand({
           TableName: tableName,
           Key: key,
           // An expired counter that TTL has not deleted yet starts over instead of counting on.
@@ -115,11 +108,9 @@ export function createDynamoTenantRows(options: DynamoTenantRowsOptions): Tenant
           ConditionExpression: reset ? 'expires_at <= :now' : 'attribute_not_exists(pk) OR expires_at > :now',
           ExpressionAttributeNames: { '#count': 'count' },
           ExpressionAttributeValues: { ':one': by, ':exp': now + ttlSeconds, ':now': now },
-          ReturnValues: 'UPDATED_NEW' as const,
-        };
-        if (json === undefined) return num((await client.send(new UpdateCommand(update))).Attributes?.count);
-        const reply = await json('UpdateItem', { ...update, Key: marshallItem(key), ExpressionAttributeValues: marshallItem(update.ExpressionAttributeValues) });
-        return numberAttribute(reply.Attributes, 'count');
+          ReturnValues: 'UPDATED_NEW',
+        });
+        return num((await client.send(update)).Attributes?.count);
       };
       for (let attempt = 0; attempt < 5; attempt += 1) {
         for (const reset of [false, true]) {

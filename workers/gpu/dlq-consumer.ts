@@ -2,6 +2,7 @@
 // crashed (a transient failure on the last delivery fails the job itself, with its cause: failures.ts), and
 // its job becomes `failed` with a clear error and a job.failed event (so its webhook goes out). Runs in every
 // worker; SQS hands each message to one of them.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobMessage } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
 import type { JobTable, MessageQueue, ReceivedMessage } from '../../shared/ports.js';
@@ -71,7 +72,7 @@ export function createDlqConsumer(options: DlqConsumerOptions): DlqConsumer {
         }
       } catch (error) {
         options.log('dlq_error', { error: error instanceof Error ? error.message : String(error) });
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await sleep(1_000);
       }
     }
   }

@@ -3,6 +3,7 @@
 // receive can come before the row lands, and that a request which failed or died between the two leaves a
 // message with no row at all. So: read again for a moment (the common race), then hand the message back for
 // later, and drop it only once the API has long given up on that row.
+import { setTimeout as pause } from 'node:timers/promises';
 import type { JobMessage } from '../../shared/job.js';
 import type { JobTable, ReceivedMessage } from '../../shared/ports.js';
 import type { Disposition } from './process-job.js';
@@ -22,8 +23,6 @@ export interface MissingRowDeps {
   log: (event: string, fields: Record<string, unknown>) => void;
   sleep?: (ms: number) => Promise<void>;
 }
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Null once the row has appeared (claim it again); else what to do with the message. */
 export async function settleMissingRow(message: ReceivedMessage<JobMessage>, deps: MissingRowDeps): Promise<Disposition | null> {
