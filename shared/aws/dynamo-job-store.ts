@@ -1,24 +1,18 @@
-// Job rows: conditional create, reads, newest-first listing, and status changes guarded by the current status.
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// Jobs: TENANT#{tenant} / JOB#{id} (ids sort by time, so one query lists a tenant's jobs newest first).
+// Conditional create, reads, listing, and status changes guarded by the current status.
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobStatus } from '../job.js';
 import { notFound } from '../errors.js';
-import type { JobPatch, JobTable } from '../ports.js';
+import type { JobPatch, JobStore } from '../ports.js';
 import { createExpressionBuilder, decodeCursor, encodeCursor, isConditionFailure } from './dynamo-expressions.js';
-
-type ExpressionBuilder = ReturnType<typeof createExpressionBuilder>;
+import type { DynamoStoreOptions } from './dynamo-rows.js';
 import { itemToJob, jobKey, jobToItem, patchToAttributes } from './job-item.js';
 
-export interface DynamoRowsOptions {
-  client: DynamoDBDocumentClient;
-  tableName: string;
-}
-
-export type JobRowMethods = 'createJob' | 'getJob' | 'listJobs' | 'transition' | 'claimRun' | 'patch' | 'nextEventSequence';
-type JobRows = Pick<JobTable, JobRowMethods>;
+type ExpressionBuilder = ReturnType<typeof createExpressionBuilder>;
 
 const MAX_PAGE = 100;
 
-export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
+export function createDynamoJobStore(options: DynamoStoreOptions): JobStore {
   const { client, tableName } = options;
 
   /** Sends one conditional update; the updated job, or null when the condition failed (someone else won). */

@@ -1,4 +1,5 @@
-// Idempotency keys, API keys, rate counters, usage, deliveries and secrets against dynalite.
+// The role stores beside the jobs (idempotency keys, API keys, rate counters, usage, deliveries, secrets, events,
+// endpoints) against dynalite, through the composed table.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobTable } from '../ports.js';
@@ -19,7 +20,7 @@ async function rawRow(pk: string, sk: string) {
   return reply.Item;
 }
 
-describe('tenant rows on the document client', () => {
+describe('role stores on the document client', () => {
   beforeAll(() => {
     tableName = stack.resources.table;
     table = createDynamoJobTable({ client: stack.clients.documents, tableName, nowSeconds: () => now });
