@@ -1,11 +1,11 @@
 // Issues API keys for a deployed stage: the table keeps only HMAC(pepper, key), so the key is shown once.
 import { seedApiKey } from '../functions/api/auth-keys.js';
-import type { JobTable } from '../shared/ports.js';
+import type { ApiKeyStore } from '../shared/ports.js';
 
 export const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export interface IssueApiKeyOptions {
-  table: JobTable;
+  table: Pick<ApiKeyStore, 'putApiKey'>;
   pepper: string;
   tenant: string;
   /** 24 random bytes; injectable for tests. */

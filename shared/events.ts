@@ -6,7 +6,7 @@
 // same id, and the dispatcher (which skips an event id already delivered) does not deliver it twice.
 import { z } from 'zod';
 import { JOB_STATUSES, type JobRecord } from './job.js';
-import type { JobTable, MessageQueue } from './ports.js';
+import type { JobStore, MessageQueue } from './ports.js';
 import {
   jobErrorSchema,
   outputSpecSchema,
@@ -133,7 +133,7 @@ export async function buildEventMessage(type: EventType, job: JobRecord, sequenc
 
 export interface EventEmitterOptions {
   queue: MessageQueue<EventMessage>;
-  table: JobTable;
+  table: Pick<JobStore, 'nextEventSequence'>;
   now?: () => Date;
 }
 

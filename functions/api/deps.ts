@@ -1,7 +1,18 @@
 // What the API needs from the outside world, injected by the entry files (handler.ts, serve.ts) or tests.
 import type { JobEventEmitter } from './job-events.js';
 import type { JobMessage } from '../../shared/job.js';
-import type { JobTable, MessageQueue, ObjectStore } from '../../shared/ports.js';
+import type {
+  ApiKeyStore,
+  DeliveryLog,
+  IdempotencyStore,
+  JobStore,
+  MessageQueue,
+  ObjectStore,
+  RateCounterStore,
+  WebhookEndpointStore,
+  WebhookEventStore,
+  WebhookSecretStore,
+} from '../../shared/ports.js';
 import type { WebhookRouteDeps } from './routes/webhook-secret.js';
 
 export interface ModelInfo {
@@ -50,8 +61,18 @@ export const DEFAULT_SETTINGS: Omit<ApiSettings, 'apiKeyPepper'> = {
   waitPollMs: 250,
 };
 
+/** The store roles the API uses (shared/ports.ts); each route and middleware takes only its own. */
+export type ApiStores = JobStore &
+  IdempotencyStore &
+  ApiKeyStore &
+  RateCounterStore &
+  DeliveryLog &
+  WebhookSecretStore &
+  WebhookEventStore &
+  WebhookEndpointStore;
+
 export interface ApiDeps {
-  jobs: JobTable;
+  jobs: ApiStores;
   objects: ObjectStore;
   queue: MessageQueue<JobMessage>;
   models: ModelCatalog;

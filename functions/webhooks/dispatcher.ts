@@ -2,7 +2,7 @@
 // attempt logged. Retries are new messages to the same queue (with `delivery.deliver_at`), so no process
 // holds state between attempts and a crash at any line only repeats an attempt.
 import type { DeliveryState, EventMessage } from '../../shared/events.js';
-import type { JobTable, MessageQueue, ObjectStore } from '../../shared/ports.js';
+import type { DeliveryLog, MessageQueue, ObjectStore, WebhookEndpointStore, WebhookEventStore, WebhookSecretStore } from '../../shared/ports.js';
 import { sleep as pause } from '../../shared/sleep.js';
 import { signingSecrets } from '../../shared/webhook-secrets.js';
 import { toJobResource } from '../api/job-mapper.js';
@@ -12,7 +12,8 @@ import type { WebhookSender } from './send-webhook.js';
 export type DispatchResult = 'delivered' | 'skipped' | 'deferred' | 'retry_scheduled' | 'gave_up' | 'disabled' | 'refused';
 
 export interface DispatcherOptions {
-  table: JobTable;
+  /** The delivery log, the signing secrets, the events kept for replay and the disabled endpoints. */
+  table: DeliveryLog & WebhookSecretStore & WebhookEventStore & WebhookEndpointStore;
   objects: ObjectStore;
   /** The events queue itself: retries and hops are sent back to it. */
   events: MessageQueue<EventMessage>;

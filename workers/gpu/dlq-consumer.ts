@@ -5,13 +5,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobMessage } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
-import type { JobTable, MessageQueue, ReceivedMessage } from '../../shared/ports.js';
+import type { JobStore, MessageQueue, ReceivedMessage, UsageStore } from '../../shared/ports.js';
 import { emitTerminal, type JobEventSink } from './job-events.js';
 import { countUsage } from './process-job.js';
 
 export interface DlqConsumerOptions {
   dlq: MessageQueue<JobMessage>;
-  table: JobTable;
+  table: JobStore & Pick<UsageStore, 'addUsage'>;
   events: JobEventSink;
   now: () => Date;
   waitSeconds: number;

@@ -5,7 +5,7 @@
 // later, and drop it only once the API has long given up on that row.
 import { setTimeout as pause } from 'node:timers/promises';
 import type { JobMessage } from '../../shared/job.js';
-import type { JobTable, ReceivedMessage } from '../../shared/ports.js';
+import type { JobStore, ReceivedMessage } from '../../shared/ports.js';
 import type { Disposition } from './process-job.js';
 
 /** Pauses before each fresh read of the row, in ms: a row put still in flight lands within these. */
@@ -19,7 +19,7 @@ export const ROW_REREAD_MS = [25, 75, 200] as const;
 export const MISSING_ROW_RELEASE_SECONDS = [1, 30, 120] as const;
 
 export interface MissingRowDeps {
-  table: Pick<JobTable, 'getJob'>;
+  table: Pick<JobStore, 'getJob'>;
   log: (event: string, fields: Record<string, unknown>) => void;
   sleep?: (ms: number) => Promise<void>;
 }

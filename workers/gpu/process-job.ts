@@ -4,7 +4,7 @@
 // counters and the terminal event only by the winner of that write, and only then the message goes.
 import type { JobMessage, JobRecord } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
-import type { JobPatch, JobTable, ObjectStore, ReceivedMessage } from '../../shared/ports.js';
+import type { JobPatch, JobStore, ObjectStore, ReceivedMessage, UsageStore } from '../../shared/ports.js';
 import type { ModelRequest, ModelResult } from '../model/types.js';
 import { classifyFailure, type RetryPolicy } from './failures.js';
 import { resolveMessages, toModelRequest, type ImageFetcher } from './inputs.js';
@@ -13,7 +13,8 @@ import { settleMissingRow } from './orphan-message.js';
 import { storeOutputs, usageOf } from './outputs.js';
 
 export interface JobDeps {
-  table: JobTable;
+  /** The job rows, and the usage counters a finished job adds to. */
+  table: JobStore & Pick<UsageStore, 'addUsage'>;
   store: ObjectStore;
   events: JobEventSink;
   fetchImage: ImageFetcher;
@@ -67,7 +68,7 @@ export type Claim = { kind: 'run'; item: RunItem } | { kind: 'settled'; disposit
  * Adds a succeeded job's usage to the tenant's counters, at most once per job (the table dedupes by job
  * id), on the day the job completed, so a re-count after a crash lands on the same row.
  */
-export async function countUsage(table: JobTable, job: JobRecord): Promise<void> {
+export async function countUsage(table: Pick<UsageStore, 'addUsage'>, job: JobRecord): Promise<void> {
   if (job.status !== 'succeeded' || job.usage === null || job.completedAt === null) return;
   const { usage } = job;
   await table.addUsage(

@@ -1,11 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import { PlatformError } from '../../../shared/errors.js';
-import type { JobTable } from '../../../shared/ports.js';
+import type { ApiKeyStore } from '../../../shared/ports.js';
 import { hashApiKey } from '../auth-keys.js';
 import type { ApiEnv } from '../deps.js';
 
 export interface AuthOptions {
-  table: JobTable;
+  table: ApiKeyStore;
   pepper: string;
   /** Resolved keys are cached this long per process; revocation takes effect within this time. */
   cacheSeconds: number;

@@ -1,11 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import { PlatformError } from '../../../shared/errors.js';
-import type { JobTable } from '../../../shared/ports.js';
+import type { RateCounterStore } from '../../../shared/ports.js';
 import { sleep } from '../../../shared/sleep.js';
 import type { ApiEnv } from '../deps.js';
 
 export interface RateLimitOptions {
-  table: JobTable;
+  table: RateCounterStore;
   limit: number;
   windowSeconds: number;
   now: () => Date;
