@@ -12,6 +12,7 @@
 // unreferenced and expire with the bucket's lifecycle rule.
 import { PlatformError } from '../../shared/errors.js';
 import { newJobId } from '../../shared/ids.js';
+import { inputKey } from '../../shared/object-keys.js';
 import { sleep } from '../../shared/sleep.js';
 import type { JobMessage, JobRecord, StoredMessage } from '../../shared/job.js';
 import type { IdempotencyRecord } from '../../shared/ports.js';
@@ -33,17 +34,13 @@ export interface CreateJobResult {
   replayed: boolean;
 }
 
-const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp' } as const;
-
-export const inputKey = (tenant: string, jobId: string, index: number, ext: string): string => `inputs/${tenant}/${jobId}/${index}.${ext}`;
-
 function storedMessages(tenant: string, jobId: string, prepared: PreparedJob): StoredMessage[] {
   return prepared.messages.map((message) => ({
     role: message.role,
     content: message.content.map((part) => {
       if (part.type !== 'image') return part;
       const { index, info } = part.image;
-      return { type: 'image', key: inputKey(tenant, jobId, index, EXTENSIONS[info.format]), mediaType: info.mediaType, width: info.width, height: info.height };
+      return { type: 'image', key: inputKey(tenant, jobId, index, info.mediaType), mediaType: info.mediaType, width: info.width, height: info.height };
     }),
   }));
 }
@@ -97,7 +94,7 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   try {
     await Promise.all(
       prepared.images.map((image) =>
-        deps.objects.put(inputKey(tenant, jobId, image.index, EXTENSIONS[image.info.format]), image.bytes, image.info.mediaType),
+        deps.objects.put(inputKey(tenant, jobId, image.index, image.info.mediaType), image.bytes, image.info.mediaType),
       ),
     );
   } catch (err) {
