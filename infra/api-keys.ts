@@ -2,10 +2,10 @@
 // stored, so it is shown once). Everything after it goes through the operator API (/v1/admin/*).
 import { issueKey } from '../functions/api/issue-key.js';
 import { ADMIN_TENANT } from '../shared/accounts.js';
-import type { JobTable } from '../shared/ports.js';
+import type { AccountStore } from '../shared/accounts.js';
 
 export interface IssueAdminKeyOptions {
-  table: JobTable;
+  table: Pick<AccountStore, 'createApiKey'>;
   pepper: string;
   name: string;
   /** 24 random bytes; injectable for tests. */

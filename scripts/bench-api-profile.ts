@@ -1,19 +1,17 @@
 // Diagnostic companion of bench:api: only POST /v1/jobs at a fixed open-loop rate (bench-api-rate.ts), with the
 // time of each store call on the hot path (row put, queue send) and the API process's CPU per job, so a
 // profile (`node --cpu-prof --import tsx scripts/bench-api-profile.ts`) holds nothing but job submissions.
-// PROFILE_RATE (default 200), PROFILE_SECONDS (default 10), PROFILE_TRANSPORT=fetch|node (default node),
-// PROFILE_STORES=aws|memory (default aws).
+// PROFILE_RATE (default 200), PROFILE_SECONDS (default 10), PROFILE_STORES=aws|memory (default aws).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { seedApiKey } from '../functions/api/auth-keys.js';
 import { createPlatformDeps } from '../functions/api/platform-deps.js';
 import { startApiServer } from '../functions/api/serve.js';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../shared/aws/clients.js';
-import { createNodeTransport, nodeSigV4Crypto } from '../shared/aws/aws-json-node.js';
 import { loadConfig } from '../shared/config.js';
 import { BENCH_BODY as BODY, BENCH_KEY as KEY, runRateChild, startAwsChild } from './bench-api-child.js';
 
 const RATE = Number(process.env.PROFILE_RATE ?? 200);
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 10);
-const NODE_TRANSPORT = (process.env.PROFILE_TRANSPORT ?? 'node') === 'node';
 /** memory: the row put and the send answered in memory (the floor: the API's own work at this rate). */
 const STORES = process.env.PROFILE_STORES ?? 'aws';
 
@@ -35,14 +33,8 @@ function timed<A extends unknown[], R>(into: number[], fn: (...args: A) => Promi
 }
 
 const aws = await startAwsChild();
-const node = NODE_TRANSPORT ? createNodeTransport() : null;
 const config = loadConfig({ ...aws.env, API_KEY_PEPPER: 'bench-pepper-0', RATE_LIMIT_PER_MINUTE: '1000000000' });
-const clients = createAwsClients({
-  region: config.region,
-  endpoints: config.endpoints,
-  credentials: LOCAL_CREDENTIALS,
-  http: node === null ? undefined : { transport: node.transport, crypto: nodeSigV4Crypto },
-});
+const clients = createAwsClients({ region: config.region, endpoints: config.endpoints, credentials: LOCAL_CREDENTIALS });
 const deps = createPlatformDeps({ config, clients });
 await seedApiKey(deps.jobs, KEY, 'bench', config.api.keyPepper);
 const puts: number[] = [];
@@ -75,7 +67,7 @@ try {
   const cpu = process.cpuUsage(cpu0);
   const aws1 = await aws.cpuMs();
   const jobs = Math.max(1, fixed.requests);
-  console.log(`stores ${STORES}, transport ${NODE_TRANSPORT ? 'node:http + node:crypto' : 'fetch + Web Crypto'}, ${RATE} req/s for ${SECONDS} s`);
+  console.log(`stores ${STORES}, ${RATE} req/s for ${SECONDS} s`);
   console.log(`row put:    ${quantiles(puts)}`);
   console.log(`queue send: ${quantiles(sends)}`);
   console.log(
@@ -83,9 +75,8 @@ try {
   );
   console.log(JSON.stringify(fixed));
 } finally {
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await sleep(500);
   await api.close();
   clients.destroy();
-  node?.destroy();
   await aws.stop();
 }

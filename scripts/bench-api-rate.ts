@@ -4,6 +4,7 @@
 // fire its share back-to-back at the top of every second, which measures the drain of a burst.
 // Reads BENCH_RATE_* from the environment; prints one JSON line with the figures.
 import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const url = new URL(process.env.BENCH_RATE_URL ?? '');
 const rate = Number(process.env.BENCH_RATE_RPS ?? 200);
@@ -40,7 +41,6 @@ function send(dueAt: number): Promise<Outcome> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const total = Math.round(rate * seconds);

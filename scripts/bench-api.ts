@@ -8,12 +8,15 @@
 // the closed-loop floods), CPU per request of the API
 // process and of the AWS child, store_ceiling_rps and ratio_ceiling (the endpoint's store calls alone, the most
 // jobs_rps this host allows), and the settings used. BENCH_SECONDS (default 10) and BENCH_CONNECTIONS
-// (default 10) tune it.
+// (default 10) tune it; BENCH_BATCHING=off sends each job's message alone (SendMessage), to weigh the API's
+// SendMessageBatch coalescing (functions/api/batching-send.ts).
 import { serve } from '@hono/node-server';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import autocannon from 'autocannon';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { seedApiKey } from '../functions/api/auth-keys.js';
 import { createJob } from '../functions/api/create-job.js';
 import { resolveDeps, type ApiDeps } from '../functions/api/deps.js';
@@ -22,14 +25,17 @@ import { JobRequestSchema } from '../functions/api/schemas/job-request.js';
 import { createPlatformDeps } from '../functions/api/platform-deps.js';
 import { startApiServer } from '../functions/api/serve.js';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../shared/aws/clients.js';
-import { createNodeTransport, nodeSigV4Crypto } from '../shared/aws/aws-json-node.js';
+import { createSqsMessageQueue } from '../shared/aws/sqs-message-queue.js';
 import { loadConfig } from '../shared/config.js';
+import type { JobMessage } from '../shared/job.js';
+import type { MessageQueue } from '../shared/ports.js';
 import { BENCH_BODY as BODY, BENCH_KEY as KEY, runRateChild, startAwsChild, type AwsChild } from './bench-api-child.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const FIXED_RATE = 200;
 const CEILING_CALLERS = 64;
+const BATCHING = (process.env.BENCH_BATCHING ?? 'on') !== 'off';
 
 interface Run {
   rps: number;
@@ -126,21 +132,24 @@ async function storeCeiling(input: ApiDeps, aws: AwsChild, seconds: number): Pro
   return { rps: result.done / result.elapsed, apiCpuMs, awsCpuMs };
 }
 
+/** One SendMessage per job, as the queue adapter sends (BENCH_BATCHING=off). */
+function unbatchedSend(client: SQSClient, queueUrl: string): MessageQueue<JobMessage>['send'] {
+  const sendOnly = (): never => {
+    throw new Error('the bench only sends');
+  };
+  return createSqsMessageQueue<JobMessage>({ client, queueUrl, parse: sendOnly }).send;
+}
+
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 const load1 = (): number => round(loadavg()[0] ?? 0);
 
 async function main(): Promise<void> {
   const aws = await startAwsChild();
   const config = loadConfig({ ...aws.env, API_KEY_PEPPER: 'bench-pepper-0', RATE_LIMIT_PER_MINUTE: '1000000000' });
-  // As in npm start (shared/aws/adapters.ts): a Node server's light AWS calls go over node:http + node:crypto.
-  const node = createNodeTransport();
-  const clients = createAwsClients({
-    region: config.region,
-    endpoints: config.endpoints,
-    credentials: LOCAL_CREDENTIALS,
-    http: { transport: node.transport, crypto: nodeSigV4Crypto },
-  });
-  const deps = createPlatformDeps({ config, clients });
+  // The SDK clients as every entry builds them (shared/aws/clients.ts).
+  const clients = createAwsClients({ region: config.region, endpoints: config.endpoints, credentials: LOCAL_CREDENTIALS });
+  const platform = createPlatformDeps({ config, clients });
+  const deps: ApiDeps = BATCHING ? platform : { ...platform, queue: { ...platform.queue, send: unbatchedSend(clients.sqs, config.queues.jobs ?? '') } };
   await seedApiKey(deps.jobs, KEY, 'bench', config.api.keyPepper);
   const api = await startApiServer({ deps, port: 0 });
   // Diagnostic only: the same app with the three hot-path store calls answered in memory, which separates
@@ -235,17 +244,17 @@ async function main(): Promise<void> {
       load_avg_after: loadAfter,
       seconds: SECONDS,
       connections: CONNECTIONS,
+      batching: BATCHING,
       node: process.version,
     };
     console.log(JSON.stringify(summary));
   } finally {
     // Let requests still in flight when autocannon stopped finish before their backing servers go away.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     bare.close();
     await overhead.close();
     await api.close();
     clients.destroy();
-    node.destroy();
     await aws.stop();
   }
 }

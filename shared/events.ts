@@ -9,7 +9,7 @@
 // for, which is how GET /v1/jobs/{id}/events derives the same events and ids without a log.
 import { z } from 'zod';
 import { JOB_STATUSES, type JobRecord } from './job.js';
-import type { JobTable, MessageQueue } from './ports.js';
+import type { JobStore, MessageQueue } from './ports.js';
 import {
   jobErrorSchema,
   outputSpecSchema,
@@ -136,7 +136,7 @@ export async function buildEventMessage(type: EventType, job: JobRecord, sequenc
 
 export interface EventEmitterOptions {
   queue: MessageQueue<EventMessage>;
-  table: JobTable;
+  table: Pick<JobStore, 'nextEventSequence'>;
   now?: () => Date;
 }
 

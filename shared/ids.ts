@@ -1,5 +1,8 @@
 // Time-sortable ids (`job_01J…`): 48-bit millisecond time then 80 random bits, Crockford base32, like ULID.
 // Sorting ids as strings sorts them by creation time, which is what makes a tenant's job list one query.
+// Ours rather than the `ulid` package: the same encoding (checked against the spec's vector in ids.test.ts) plus
+// the prefixes, the format check and idTime we need anyway; its monotonic factory throws once the 80 random bits
+// overflow within a millisecond (this rolls into the next one) and draws one random value per character.
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const TIME_CHARS = 10;

@@ -101,7 +101,7 @@ export interface JobRecord {
   cancelRequested: boolean;
   /** Monotonic counter for events of this job (DESIGN §4.4 `sequence`). */
   eventSequence: number;
-  /** Receive count of the queue delivery whose run holds the job (set by `JobTable.claimRun`); absent until claimed. */
+  /** Receive count of the queue delivery whose run holds the job (set by `JobStore.claimRun`); absent until claimed. */
   attempt?: number;
   /** ISO time after which a still-queued job expires instead of running. */
   deadline: string;

@@ -1,4 +1,4 @@
-// Small interfaces the services depend on. One AWS SDK v3 implementation each lives in shared/aws/.
+// Small interfaces the services depend on, one per role. One AWS SDK v3 implementation each lives in shared/aws/.
 import type { JobProgress, JobRecord, JobStatus } from './job.js';
 import type { UsageLedger } from './usage-ledger.js';
 import type { AccountStore, ApiKeyKind } from './accounts.js';
@@ -95,7 +95,11 @@ export type JobPatch = Partial<
   Pick<JobRecord, 'model' | 'startedAt' | 'completedAt' | 'result' | 'error' | 'usage' | 'progress' | 'cancelRequested' | 'eventSequence'>
 >;
 
-export interface JobTable extends UsageLedger, AccountStore, SpendLedger {
+/**
+ * The stored jobs: conditional create, reads, newest-first listing, and status changes guarded by the current
+ * status, so two workers or a cancel racing a finish cannot both win.
+ */
+export interface JobStore {
   /** Conditional create: false when a job with that id already exists. */
   createJob(job: JobRecord): Promise<boolean>;
   getJob(tenant: string, id: string): Promise<JobRecord | null>;
@@ -104,8 +108,6 @@ export interface JobTable extends UsageLedger, AccountStore, SpendLedger {
   /**
    * Conditional status change: applies only while the current status is one of `from`.
    * Returns the updated record, or null when the condition failed (someone else won the race).
-   */
-  /**
    * `options.unlessCancelRequested`: the write also fails (null) once a cancel has been requested, so a run that
    * did not see the request yet cannot finish the job as succeeded over it.
    */
@@ -121,41 +123,81 @@ export interface JobTable extends UsageLedger, AccountStore, SpendLedger {
   patch(tenant: string, id: string, whileStatus: readonly JobStatus[], patch: JobPatch, options?: PatchOptions): Promise<JobRecord | null>;
   /** Atomically bumps eventSequence and returns the new value. */
   nextEventSequence(tenant: string, id: string): Promise<number>;
+}
 
+/** Idempotency-Key claims (per tenant, with a TTL). */
+export interface IdempotencyStore {
   /** Conditional put of an idempotency key; returns the existing record when the key is taken. */
   claimIdempotencyKey(tenant: string, key: string, record: IdempotencyRecord, ttlSeconds: number): Promise<IdempotencyRecord | null>;
   /** With `jobId`, only while the claim still names that job (a stale claim taken over once, not a fresh one). */
   releaseIdempotencyKey(tenant: string, key: string, jobId?: string): Promise<void>;
+}
 
+/** API keys, stored by their peppered hash only. */
+export interface ApiKeyStore {
   /** A key row without a list entry (npm start's dev keys, tests); `kind` defaults to customer. */
   putApiKey(keyHash: string, tenant: string, kind?: ApiKeyKind): Promise<void>;
   getTenantByApiKey(keyHash: string): Promise<string | null>;
+}
 
+/** Per-tenant fixed-window request counters, shared by every API instance. */
+export interface RateCounterStore {
   /** Atomic counter for a fixed window; adds `by` (default 1) and returns the count after it. */
   incrementRateCounter(tenant: string, window: string, ttlSeconds: number, by?: number): Promise<number>;
+}
+
+/** Metered usage per tenant, day and model. */
+export interface UsageStore {
   /**
    * Atomic counter add. With `jobId`, the add applies at most once per job (the row remembers counted job ids in
    * the same conditional write), so a worker re-running the count after a crash never bills twice.
    */
   addUsage(tenant: string, day: string, model: string, usage: UsageIncrement, jobId?: string): Promise<void>;
   getUsage(tenant: string, day: string, model: string): Promise<UsageIncrement | null>;
+}
 
+/** Every webhook delivery attempt, per job, oldest first. */
+export interface DeliveryLog {
   putDelivery(delivery: DeliveryRecord): Promise<void>;
   listDeliveries(jobId: string): Promise<DeliveryRecord[]>;
+}
 
-  /** Per-tenant webhook signing secrets (current first; the previous one stays valid during rotation). */
+/** Per-tenant webhook signing secrets (current first; the previous one stays valid during rotation). */
+export interface WebhookSecretStore {
   getWebhookSecrets(tenant: string): Promise<string[]>;
   putWebhookSecrets(tenant: string, secrets: string[]): Promise<void>;
   /** Stores the first secrets only if the tenant has none yet (two first deliveries must not sign with different ones). */
   createWebhookSecrets(tenant: string, secrets: string[]): Promise<boolean>;
+}
 
-  /** Keeps an event as delivered (its JSON) beside the job's deliveries, so a delivery can be replayed. */
+/** Events as delivered (their JSON) beside the job's deliveries, so a delivery can be replayed. */
+export interface WebhookEventStore {
   putEvent(jobId: string, eventId: string, body: string): Promise<void>;
   getEvent(jobId: string, eventId: string): Promise<string | null>;
-  /** Webhook endpoints that answered 410 Gone: nothing more is delivered to them for that tenant. */
+}
+
+/** Webhook endpoints that answered 410 Gone: nothing more is delivered to them for that tenant. */
+export interface WebhookEndpointStore {
   disableWebhookEndpoint(tenant: string, url: string): Promise<void>;
   enableWebhookEndpoint(tenant: string, url: string): Promise<void>;
   listDisabledWebhookEndpoints(tenant: string): Promise<string[]>;
 }
+
+/**
+ * Every role on the one table (shared/aws/dynamo-job-table.ts), for the code that wires adapters together.
+ * Everything else takes only the roles it uses.
+ */
+export type JobTable = JobStore &
+  IdempotencyStore &
+  ApiKeyStore &
+  RateCounterStore &
+  UsageStore &
+  DeliveryLog &
+  WebhookSecretStore &
+  WebhookEventStore &
+  WebhookEndpointStore &
+  UsageLedger &
+  AccountStore &
+  SpendLedger;
 
 export type { JobProgress };

@@ -1,7 +1,7 @@
 // API keys are stored only as HMAC-SHA256(pepper, key): the table alone (a backup, a leaked export) does not
 // hold usable keys, and the pepper lives in a secret, not beside the data.
 import type { ApiKeyKind } from '../../shared/accounts.js';
-import type { JobTable } from '../../shared/ports.js';
+import type { ApiKeyStore } from '../../shared/ports.js';
 
 const encoder = new TextEncoder();
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
@@ -24,7 +24,7 @@ export async function hashApiKey(apiKey: string, pepper: string): Promise<string
 }
 
 /** Registers `apiKey` for `tenant` (npm start's dev keys, tests); such keys are not listed by GET /v1/api-keys. */
-export async function seedApiKey(table: JobTable, apiKey: string, tenant: string, pepper: string, kind: ApiKeyKind = 'customer'): Promise<void> {
+export async function seedApiKey(table: Pick<ApiKeyStore, 'putApiKey'>, apiKey: string, tenant: string, pepper: string, kind: ApiKeyKind = 'customer'): Promise<void> {
   await table.putApiKey(await hashApiKey(apiKey, pepper), tenant, kind);
 }
 

@@ -1,6 +1,6 @@
-// Coalesces concurrent job-queue sends into SendMessageBatch calls. Every call costs more CPU than the API's
-// own work on a request (signing, HTTP), so a busy Node server sends the messages that arrive while a call is
-// in flight together, up to 10 per call. Calls go over the light JSON-protocol path (shared/aws/aws-json.ts). A send that finds nothing in flight goes out
+// Coalesces concurrent job-queue sends into SendMessageBatch calls. Every SDK call costs far more CPU than the
+// API's own work on a request (signing, middleware, HTTP), so a busy Node server sends the messages that
+// arrive while a call is in flight together, up to 10 per call. A send that finds nothing in flight goes out
 // at once, alone, with SendMessage: a lone request (every Lambda invocation) waits no longer than before and
 // sends exactly what it sent before.
 //
@@ -8,11 +8,10 @@
 // only, a failed call rejects every caller in it, so create-job keeps its per-request failure handling (row
 // → failed, key released, 503). An entry that failed on SQS's side (not the sender's fault) is retried once on
 // its own, with the SDK's usual retries, as a SendMessage would have been.
-import type { AwsJsonCall } from '../../shared/aws/aws-json.js';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 export interface BatchingSendOptions {
-  /** SQS over the JSON protocol (AwsClients.sqsJson). */
-  call: AwsJsonCall;
+  client: SQSClient;
   queueUrl: string;
   /** SQS allows at most 10 entries per batch. */
   maxBatch?: number;
@@ -38,14 +37,10 @@ export class BatchEntryError extends Error {
   }
 }
 
-/** The objects of a reply's list field (Successful, Failed); anything else counts as absent. */
-const records = (value: unknown): Record<string, unknown>[] =>
-  Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : [];
-
 export type SendJson = (body: unknown, options?: { delaySeconds?: number }) => Promise<void>;
 
 export function createBatchingSend(options: BatchingSendOptions): SendJson {
-  const { call, queueUrl } = options;
+  const { client, queueUrl } = options;
   const maxBatch = Math.min(10, Math.max(1, options.maxBatch ?? 10));
   const maxBatchedBodyChars = options.maxBatchedBodyChars ?? 16 * 1024;
   let waiting: Pending[] = [];
@@ -53,7 +48,7 @@ export function createBatchingSend(options: BatchingSendOptions): SendJson {
 
   const sendOne = async (entry: Pending): Promise<void> => {
     try {
-      await call('SendMessage', { QueueUrl: queueUrl, MessageBody: entry.body, DelaySeconds: entry.delaySeconds });
+      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: entry.body, DelaySeconds: entry.delaySeconds }));
       entry.resolve();
     } catch (err) {
       entry.reject(err);
@@ -64,26 +59,27 @@ export function createBatchingSend(options: BatchingSendOptions): SendJson {
     if (entries.length === 1 && entries[0] !== undefined) return sendOne(entries[0]);
     let reply;
     try {
-      reply = await call('SendMessageBatch', {
-        QueueUrl: queueUrl,
-        Entries: entries.map((entry, index) => ({ Id: String(index), MessageBody: entry.body, DelaySeconds: entry.delaySeconds })),
-      });
+      reply = await client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: entries.map((entry, index) => ({ Id: String(index), MessageBody: entry.body, DelaySeconds: entry.delaySeconds })),
+        }),
+      );
     } catch (err) {
       for (const entry of entries) entry.reject(err);
       return;
     }
     const settled = new Set<number>();
     const retries: Promise<void>[] = [];
-    for (const failure of records(reply.Failed)) {
+    for (const failure of reply.Failed ?? []) {
       const index = Number(failure.Id);
       const entry = entries[index];
       if (entry === undefined || settled.has(index)) continue;
       settled.add(index);
-      const code = typeof failure.Code === 'string' ? failure.Code : 'unknown';
-      if (failure.SenderFault === true) entry.reject(new BatchEntryError(code, typeof failure.Message === 'string' ? failure.Message : '', true));
+      if (failure.SenderFault === true) entry.reject(new BatchEntryError(failure.Code ?? 'unknown', failure.Message ?? '', true));
       else retries.push(sendOne(entry));
     }
-    const succeeded = new Set(records(reply.Successful).map((success) => Number(success.Id)));
+    const succeeded = new Set((reply.Successful ?? []).map((success) => Number(success.Id)));
     entries.forEach((entry, index) => {
       if (settled.has(index)) return;
       // SQS answers for every entry; one it left out is not known to be queued.

@@ -12,6 +12,8 @@
 // unreferenced and expire with the bucket's lifecycle rule.
 import { PlatformError } from '../../shared/errors.js';
 import { newJobId } from '../../shared/ids.js';
+import { inputKey } from '../../shared/object-keys.js';
+import { sleep } from '../../shared/sleep.js';
 import type { JobMessage, JobRecord, StoredMessage } from '../../shared/job.js';
 import type { IdempotencyRecord } from '../../shared/ports.js';
 import type { ResolvedDeps } from './deps.js';
@@ -34,17 +36,13 @@ export interface CreateJobResult {
   replayed: boolean;
 }
 
-const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp' } as const;
-
-export const inputKey = (tenant: string, jobId: string, index: number, ext: string): string => `inputs/${tenant}/${jobId}/${index}.${ext}`;
-
 function storedMessages(tenant: string, jobId: string, prepared: PreparedJob): StoredMessage[] {
   return prepared.messages.map((message) => ({
     role: message.role,
     content: message.content.map((part) => {
       if (part.type !== 'image') return part;
       const { index, info } = part.image;
-      return { type: 'image', key: inputKey(tenant, jobId, index, EXTENSIONS[info.format]), mediaType: info.mediaType, width: info.width, height: info.height };
+      return { type: 'image', key: inputKey(tenant, jobId, index, info.mediaType), mediaType: info.mediaType, width: info.width, height: info.height };
     }),
   }));
 }
@@ -57,8 +55,6 @@ export async function emitSafely(emit: () => Promise<unknown> | undefined, job: 
     console.warn(JSON.stringify({ level: 'warn', msg: 'event emission failed', job_id: job.id, cause: String(err) }));
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A claim older than this whose job row never appeared was left by a request that died (or gave up) between
@@ -122,7 +118,7 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   try {
     await Promise.all(
       prepared.images.map((image) =>
-        deps.objects.put(inputKey(tenant, jobId, image.index, EXTENSIONS[image.info.format]), image.bytes, image.info.mediaType),
+        deps.objects.put(inputKey(tenant, jobId, image.index, image.info.mediaType), image.bytes, image.info.mediaType),
       ),
     );
   } catch (err) {

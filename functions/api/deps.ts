@@ -1,9 +1,22 @@
 // What the API needs from the outside world, injected by the entry files (handler.ts, serve.ts) or tests.
 import type { JobEventEmitter } from './job-events.js';
 import type { JobMessage } from '../../shared/job.js';
-import type { JobTable, MessageQueue, ObjectStore } from '../../shared/ports.js';
+import type {
+  ApiKeyStore,
+  DeliveryLog,
+  IdempotencyStore,
+  JobStore,
+  MessageQueue,
+  ObjectStore,
+  RateCounterStore,
+  WebhookEndpointStore,
+  WebhookEventStore,
+  WebhookSecretStore,
+} from '../../shared/ports.js';
 import type { WebhookRouteDeps } from './routes/webhook-secret.js';
-import type { ApiKeyKind } from '../../shared/accounts.js';
+import type { AccountStore, ApiKeyKind } from '../../shared/accounts.js';
+import type { SpendLedger } from '../../shared/spend-ledger.js';
+import type { UsageLedger } from '../../shared/usage-ledger.js';
 import type { TenantLimits } from '../../shared/plans.js';
 
 export interface ModelInfo {
@@ -70,8 +83,21 @@ export const DEFAULT_SETTINGS: Omit<ApiSettings, 'apiKeyPepper'> = {
   eventsMaxStreamsPerTenant: 16,
 };
 
+/** The store roles the API uses (shared/ports.ts); each route and middleware takes only its own. */
+export type ApiStores = JobStore &
+  IdempotencyStore &
+  ApiKeyStore &
+  RateCounterStore &
+  DeliveryLog &
+  WebhookSecretStore &
+  WebhookEventStore &
+  WebhookEndpointStore &
+  UsageLedger &
+  AccountStore &
+  SpendLedger;
+
 export interface ApiDeps {
-  jobs: JobTable;
+  jobs: ApiStores;
   objects: ObjectStore;
   queue: MessageQueue<JobMessage>;
   models: ModelCatalog;

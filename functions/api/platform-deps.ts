@@ -41,13 +41,12 @@ function readiness(probe: () => Promise<unknown>, cacheMs: number): () => Promis
 export function createPlatformDeps(options: PlatformDepsOptions): ApiDeps {
   const { config, clients } = options;
   if (config.queues.jobs === null) throw new Error('JOBS_QUEUE_URL is not configured');
-  const jobs = createDynamoJobTable({ client: clients.documents, json: clients.dynamodbJson, tableName: config.table });
+  const jobs = createDynamoJobTable({ client: clients.documents, tableName: config.table });
   const objects = createS3ObjectStore({ client: clients.s3, bucket: config.bucket });
-  // Sends coalesce into SendMessageBatch calls while one is in flight (batching-send.ts), on the light
-  // JSON-protocol path (aws-json.ts) like the job row's PutItem.
+  // Sends coalesce into SendMessageBatch calls while one is in flight (batching-send.ts).
   const queue = {
     ...createSqsMessageQueue<JobMessage>({ client: clients.sqs, queueUrl: config.queues.jobs, parse: sendOnly }),
-    send: createBatchingSend({ call: clients.sqsJson, queueUrl: config.queues.jobs }),
+    send: createBatchingSend({ client: clients.sqs, queueUrl: config.queues.jobs }),
   };
   const eventsQueue =
     config.queues.events === null ? undefined : createSqsMessageQueue({ client: clients.sqs, queueUrl: config.queues.events, parse: parseEventMessage });

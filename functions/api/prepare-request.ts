@@ -4,6 +4,7 @@ import { invalidRequest } from '../../shared/errors.js';
 import { isId } from '../../shared/ids.js';
 import { imageDimensionsProblem } from '../../shared/image-limits.js';
 import type { JobOutputSpec, JobParams, Role, WebhookSpec } from '../../shared/job.js';
+import { uploadKey } from '../../shared/object-keys.js';
 import type { ObjectStore } from '../../shared/ports.js';
 import type { ModelCatalog } from './deps.js';
 import { isDataUri, parseDataUri } from './images/data-uri.js';
@@ -66,8 +67,6 @@ async function loadUpload(reference: string, param: string, ctx: PrepareContext)
   if (bytes === null) throw invalidRequest('upload_not_found', `${param}: upload ${id} has not been uploaded`, param);
   return bytes;
 }
-
-export const uploadKey = (tenant: string, uploadId: string): string => `uploads/${tenant}/${uploadId}`;
 
 async function preparePart(part: ContentPart, param: string, ctx: PrepareContext, next: () => number): Promise<PreparedPart> {
   if (part.type === 'text') return { type: 'text', text: part.text };

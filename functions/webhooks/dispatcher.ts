@@ -2,7 +2,8 @@
 // attempt logged. Retries are new messages to the same queue (with `delivery.deliver_at`), so no process
 // holds state between attempts and a crash at any line only repeats an attempt.
 import type { DeliveryState, EventMessage } from '../../shared/events.js';
-import type { JobTable, MessageQueue, ObjectStore } from '../../shared/ports.js';
+import type { DeliveryLog, MessageQueue, ObjectStore, WebhookEndpointStore, WebhookEventStore, WebhookSecretStore } from '../../shared/ports.js';
+import { sleep as pause } from '../../shared/sleep.js';
 import { signingSecrets } from '../../shared/webhook-secrets.js';
 import { toJobResource } from '../api/job-mapper.js';
 import { MAX_SQS_DELAY_SECONDS, retryDelaySeconds, type BackoffOptions } from './backoff.js';
@@ -11,7 +12,8 @@ import type { WebhookSender } from './send-webhook.js';
 export type DispatchResult = 'delivered' | 'skipped' | 'deferred' | 'retry_scheduled' | 'gave_up' | 'disabled' | 'refused';
 
 export interface DispatcherOptions {
-  table: JobTable;
+  /** The delivery log, the signing secrets, the events kept for replay and the disabled endpoints. */
+  table: DeliveryLog & WebhookSecretStore & WebhookEventStore & WebhookEndpointStore;
   objects: ObjectStore;
   /** The events queue itself: retries and hops are sent back to it. */
   events: MessageQueue<EventMessage>;
@@ -42,7 +44,7 @@ const isSuccess = (status: number | null): boolean => status !== null && status 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { table, events } = options;
   const now = options.now ?? (() => new Date());
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? pause;
   const log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
   const presignTtlSeconds = options.presignTtlSeconds ?? 24 * 3600;
 

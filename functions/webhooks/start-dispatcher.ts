@@ -1,6 +1,7 @@
 // The dispatcher as a Node loop (`npm start`, containers): long-polls the events queue and handles each
 // message; a message is deleted only once handled, so a crash or an error leaves it for redelivery (and,
 // after maxReceiveCount, the events DLQ).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventMessage } from '../../shared/events.js';
 import type { MessageQueue, ReceivedMessage } from '../../shared/ports.js';
 import { createDispatcher, type DispatcherOptions } from './dispatcher.js';
@@ -66,7 +67,7 @@ export function startDispatcher(options: StartDispatcherOptions): RunningDispatc
         });
       } catch (error) {
         log({ level: 'error', msg: 'events receive failed', error: String(error) });
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(1000);
         continue;
       }
       for (const message of messages) {

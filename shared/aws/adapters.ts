@@ -1,11 +1,9 @@
 // Builds every adapter an entry file needs from the parsed Config, so handler.ts, serve.ts and main.ts wire
-// the same way locally and in AWS. Node-only (aws-json-node.ts): the light JSON-protocol callers run on
-// node:http and node:crypto here; the edge-clean API entry (functions/api/handler.ts) builds its own clients.
+// the same way locally and in AWS.
 import type { Config } from '../config.js';
 import type { JobTable, MessageQueue, ObjectStore } from '../ports.js';
 import { createAwsClients, LOCAL_CREDENTIALS, type AwsClients } from './clients.js';
 import { createDynamoJobTable } from './dynamo-job-table.js';
-import { createNodeTransport, nodeSigV4Crypto } from './aws-json-node.js';
 import { createS3ObjectStore } from './s3-object-store.js';
 import { createSqsMessageQueue } from './sqs-message-queue.js';
 
@@ -20,13 +18,7 @@ export interface PlatformAdapters {
 
 export function createPlatformAdapters(config: Config): PlatformAdapters {
   const local = config.endpoints !== null;
-  const node = createNodeTransport();
-  const clients = createAwsClients({
-    region: config.region,
-    endpoints: config.endpoints,
-    credentials: local ? LOCAL_CREDENTIALS : null,
-    http: { transport: node.transport, crypto: nodeSigV4Crypto },
-  });
+  const clients = createAwsClients({ region: config.region, endpoints: config.endpoints, credentials: local ? LOCAL_CREDENTIALS : null });
   const queue = <T>(
     queueUrl: string,
     parse: (raw: unknown) => T,
@@ -35,11 +27,8 @@ export function createPlatformAdapters(config: Config): PlatformAdapters {
   return {
     clients,
     objects: createS3ObjectStore({ client: clients.s3, bucket: config.bucket }),
-    table: createDynamoJobTable({ client: clients.documents, json: clients.dynamodbJson, tableName: config.table }),
+    table: createDynamoJobTable({ client: clients.documents, tableName: config.table }),
     queue,
-    destroy: () => {
-      clients.destroy();
-      node.destroy();
-    },
+    destroy: () => clients.destroy(),
   };
 }

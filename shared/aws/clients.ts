@@ -1,10 +1,21 @@
-// One place that builds the AWS SDK v3 clients, so local servers and AWS differ only in options.
+// One place that builds the AWS SDK v3 clients, so local servers and AWS differ only in options, and every
+// AWS call of the platform (API, worker, dispatcher, scripts) goes through these clients.
+//
+// Settings, the same for every deployable:
+// - Retries: the SDK's `standard` mode, 3 attempts in all. It retries throttling, 5xx, timeouts and
+//   connection errors with jittered exponential backoff (base 100 ms, 500 ms after throttling; at most 20 s) and spends from a
+//   client-wide retry quota, so an outage does not multiply the load; the signer corrects clock skew. Not
+//   `adaptive`: its client-side rate limiter would hold requests back after throttling, where the API would
+//   rather answer 503 at once and let the caller retry.
+// - Connections: on Node, keep-alive agents (64 sockets per origin): a call reuses a warm TLS connection.
+//   On edge and fetch runtimes the SDK's fetch handler takes the same options (the agents are Node-only).
+// - Timeouts: a connection must be made within 3 s; a request must have its reply's headers within
+//   REQUEST_TIMEOUT_MS (then it fails with a TimeoutError, which counts as a retryable attempt). SQS's is above
+//   the 20 s long poll; S3's leaves room for uploading an input image on a slow link.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createAwsJsonCall, type AwsJsonCall, type HttpTransport } from './aws-json.js';
-import type { SigV4Crypto } from './sigv4.js';
 
 export interface AwsEndpoints {
   s3: string;
@@ -18,11 +29,6 @@ export interface AwsClientsOptions {
   endpoints?: AwsEndpoints | null;
   /** Static credentials for the local servers; absent in AWS (the default provider chain applies). */
   credentials?: { accessKeyId: string; secretAccessKey: string } | null;
-  /**
-   * HTTP and crypto of the light JSON-protocol callers (aws-json.ts); fetch and Web Crypto when absent.
-   * Node entries pass aws-json-node.ts's, which cost a fraction of the CPU.
-   */
-  http?: { transport?: HttpTransport; crypto?: SigV4Crypto };
 }
 
 export interface AwsClients {
@@ -31,27 +37,42 @@ export interface AwsClients {
   dynamodb: DynamoDBClient;
   /** Marshals plain JS values; the job table uses this one. */
   documents: DynamoDBDocumentClient;
-  /**
-   * The same services over the light JSON-protocol path (aws-json.ts), for the API's per-job calls: the
-   * SDK clients' credentials, region and endpoints, without the SDK's per-call CPU.
-   */
-  dynamodbJson: AwsJsonCall;
-  sqsJson: AwsJsonCall;
   destroy(): void;
 }
 
 /** The local servers accept any signature; these are the values s3rver documents. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
-export function createAwsClients(options: AwsClientsOptions): AwsClients {
-  const endpoints = options.endpoints ?? null;
-  const credentials = options.credentials ?? undefined;
-  const s3 = new S3Client({
+export const MAX_ATTEMPTS = 3;
+export const CONNECTION_TIMEOUT_MS = 3_000;
+export const REQUEST_TIMEOUT_MS = { dynamodb: 10_000, sqs: 30_000, s3: 60_000 } as const;
+const SOCKETS_PER_ORIGIN = 64;
+
+/** The options every client shares; `requestHandler` as options lets the SDK pick its Node or fetch handler. */
+function clientOptions(options: AwsClientsOptions, service: keyof AwsEndpoints) {
+  const agent = { keepAlive: true, maxSockets: SOCKETS_PER_ORIGIN };
+  return {
     region: options.region,
-    credentials,
-    ...(endpoints
+    credentials: options.credentials ?? undefined,
+    maxAttempts: MAX_ATTEMPTS,
+    retryMode: 'standard',
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS[service],
+      throwOnRequestTimeout: true,
+      httpAgent: agent,
+      httpsAgent: agent,
+    },
+    ...(options.endpoints ? { endpoint: options.endpoints[service] } : {}),
+  };
+}
+
+export function createAwsClients(options: AwsClientsOptions): AwsClients {
+  const local = options.endpoints !== null && options.endpoints !== undefined;
+  const s3 = new S3Client({
+    ...clientOptions(options, 's3'),
+    ...(local
       ? {
-          endpoint: endpoints.s3,
           // s3rver serves buckets by path only, and knows nothing of the newer flexible checksums.
           forcePathStyle: true,
           requestChecksumCalculation: 'WHEN_REQUIRED' as const,
@@ -59,51 +80,16 @@ export function createAwsClients(options: AwsClientsOptions): AwsClients {
         }
       : {}),
   });
-  const sqs = new SQSClient({ region: options.region, credentials, ...(endpoints ? { endpoint: endpoints.sqs } : {}) });
-  const dynamodb = new DynamoDBClient({
-    region: options.region,
-    credentials,
-    ...(endpoints ? { endpoint: endpoints.dynamodb } : {}),
-  });
+  const sqs = new SQSClient(clientOptions(options, 'sqs'));
+  const dynamodb = new DynamoDBClient(clientOptions(options, 'dynamodb'));
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-  // The SDK's own endpoint rules (partitions, FIPS and dual-stack settings) pick AWS endpoints; local ones are given.
-  const endpointOf = (client: DynamoDBClient | SQSClient, local: string | undefined) => async (): Promise<string> =>
-    local ??
-    client.config.endpointProvider({
-      Region: options.region,
-      UseFIPS: await client.config.useFipsEndpoint(),
-      UseDualStack: await client.config.useDualstackEndpoint(),
-    }).url.href;
-  const light = {
-    region: options.region,
-    transport: options.http?.transport,
-    crypto: options.http?.crypto,
-  };
-  const dynamodbJson = createAwsJsonCall({
-    ...light,
-    endpoint: endpointOf(dynamodb, endpoints?.dynamodb),
-    service: 'dynamodb',
-    targetPrefix: 'DynamoDB_20120810',
-    credentials: () => dynamodb.config.credentials(),
-  });
-  const sqsJson = createAwsJsonCall({
-    ...light,
-    endpoint: endpointOf(sqs, endpoints?.sqs),
-    service: 'sqs',
-    targetPrefix: 'AmazonSQS',
-    // What SDK v3 sends with the JSON protocol; SQS answers in JSON, with the legacy query error code.
-    headers: { 'x-amzn-query-mode': 'true' },
-    credentials: () => sqs.config.credentials(),
   });
   return {
     s3,
     sqs,
     dynamodb,
     documents,
-    dynamodbJson,
-    sqsJson,
     destroy() {
       s3.destroy();
       sqs.destroy();

@@ -10,6 +10,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { AwsClients } from './clients.js';
+import { sleep } from '../sleep.js';
 import { TTL_ATTRIBUTE } from './dynamo-job-table.js';
 
 export interface ResourceNames {
@@ -101,7 +102,7 @@ export async function ensureTable(dynamodb: DynamoDBClient, table: string): Prom
     );
   }
   for (let i = 0; i < 200 && (await tableStatus(dynamodb, table)) !== 'ACTIVE'; i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
   try {
     await dynamodb.send(

@@ -6,6 +6,7 @@ import type { MessageQueue } from '../ports.js';
 import { ensureQueueWithDlq, MAX_RECEIVE_COUNT } from './provision.js';
 import { createSqsMessageQueue } from './sqs-message-queue.js';
 import { parseJobMessage, startLocalStack, type LocalStack } from '../../test/support/local-stack.js';
+import { sleep } from '../../test/support/wait.js';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -13,7 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const message = (n: number): JobMessage => ({ v: 1, job_id: `job_${n}`, tenant: 't', model: 'nexus-mini', attempt: 1 });
 
 let queueCounter = 0;

@@ -1,4 +1,5 @@
-// functions/api must run on Lambda, Node and edge runtimes: Web-standard APIs plus the AWS SDK only.
+// functions/api must run on Lambda, Node and edge runtimes: Web-standard APIs, the AWS SDK (v3 picks its fetch
+// handler there) and pure-JS libraries on the allowlist.
 // This walks the import graph from every API file (serve.ts, the Node entry, excepted), following relative
 // imports into shared/, and fails on node: or builtin imports, packages outside the allowlist, and packages
 // that ship native code.
@@ -11,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 const API = join(ROOT, 'functions/api');
 const NODE_ENTRY = join(API, 'serve.ts');
-const ALLOWED_PACKAGES = [/^hono(\/|$)/, /^@hono\/zod-openapi$/, /^zod(\/|$)/, /^@aws-sdk\//];
+const ALLOWED_PACKAGES = [/^hono(\/|$)/, /^@hono\/zod-openapi$/, /^zod(\/|$)/, /^@aws-sdk\//, /^ipaddr\.js$/];
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 function sourceFiles(dir: string): string[] {

@@ -1,5 +1,7 @@
 // Every error type of DESIGN §4.3 through the real app, each in the one envelope with a useful `param`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients, LOCAL_CREDENTIALS } from '../../shared/aws/clients.js';
+import { createDynamoJobStore } from '../../shared/aws/dynamo-job-store.js';
 import { LAST_MESSAGE_RULE, type JobMessage } from '../../shared/job.js';
 import type { MessageQueue } from '../../shared/ports.js';
 import type { JobResource } from '../../functions/api/schemas/job-resource.js';
@@ -212,6 +214,36 @@ describe('overloaded_error (503) and api_error (500)', () => {
     const retry = await post(h.app, 'ddb-down', 'row me');
     expect(retry.status).toBe(202);
     expect(((await retry.json()) as JobResource).id).not.toBe(orphan.job_id);
+  });
+
+  it('a throttled job-row put, retried by the SDK (3 attempts, shared/aws/clients.ts), is 503 with no row', async () => {
+    // dynalite never throttles: SDK middleware answers every attempt of the job row's PutItem with DynamoDB's
+    // throttling error, beneath the SDK's retry middleware, so the real retry strategy and the real adapter run.
+    const clients = createAwsClients({ region: 'us-east-1', endpoints: h.stack.endpoints, credentials: LOCAL_CREDENTIALS });
+    const attempts: string[] = [];
+    clients.dynamodb.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName !== 'PutItemCommand') return next(args);
+        attempts.push(context.commandName);
+        throw Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded.'), {
+          name: 'ProvisionedThroughputExceededException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        });
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'injectThrottling' },
+    );
+    try {
+      await collectJobMessages();
+      const jobs = { ...h.stack.table, createJob: createDynamoJobStore({ client: clients.documents, tableName: h.stack.resources.table }).createJob };
+      const res = await post(h.appWith({ jobs }), 'ddb-throttled', 'row me later');
+      await expectError(res, 503, { type: 'overloaded_error', code: 'table_unavailable' });
+      expect(attempts).toEqual(['PutItemCommand', 'PutItemCommand', 'PutItemCommand']);
+      const [orphan] = await collectJobMessages();
+      expect(orphan === undefined ? null : await h.stack.table.getJob('acme', orphan.job_id)).toBeNull();
+    } finally {
+      clients.destroy();
+    }
   });
 
   it('an S3 failure storing inputs is 503 and leaves no job row', async () => {

@@ -7,7 +7,7 @@
 //   beforeAll(async () => { stack = await startLocalStack(); });
 //   afterAll(() => stack.stop());
 //   // stack.objects (ObjectStore), stack.jobs (MessageQueue<JobMessage>), stack.events (MessageQueue<unknown>;
-//   // for typed events: stack.queue(stack.resources.events.queueUrl, parseEvent)), stack.table (JobTable),
+//   // for typed events: stack.queue(stack.resources.events.queueUrl, parseEvent)), stack.table (every store role: JobTable),
 //   // stack.clients (raw SDK clients), stack.resources (bucket, table, queue and DLQ urls),
 //   // stack.env (env for loadConfig()), stack.queue(url, parse) for any other queue (e.g. the DLQs).
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -1,6 +1,8 @@
 // Polling helpers for tests against real servers: wait for a condition rather than sleep a fixed time.
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { sleep };
 
 /** Polls `probe` every 50 ms until it returns a value (not undefined, null or false); throws when the time runs out. */
 export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {

@@ -13,6 +13,7 @@ import type { MessageQueue } from '../../shared/ports.js';
 import { verifyWebhook } from '../../shared/verify-webhook.js';
 import { ensureWebhookSecret, rotateWebhookSecret } from '../../shared/webhook-secrets.js';
 import { startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { sleep } from '../support/wait.js';
 import { makeJob, startReceiver, waitFor, type Receiver } from './support.js';
 
 const TENANT = 'acme';
@@ -194,7 +195,7 @@ describe('webhook dispatcher', () => {
     const done = { ...job, status: 'succeeded' as const };
     await emitter.emit('job.succeeded', done, 9);
     await waitFor(async () => receiver.received('/filter').length === 1, 15_000, 'terminal delivery');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     const hooks = receiver.received('/filter');
     expect(hooks.map((h) => (JSON.parse(h.body) as { type: string }).type)).toEqual(['job.succeeded']);
   });

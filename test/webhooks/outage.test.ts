@@ -8,6 +8,7 @@ import { verifyWebhook } from '../../shared/verify-webhook.js';
 import { ensureWebhookSecret } from '../../shared/webhook-secrets.js';
 import { startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { closedPort } from '../support/ports.js';
+import { sleep } from '../support/wait.js';
 import { makeJob, waitFor } from './support.js';
 
 const TENANT = 'acme';
@@ -102,7 +103,7 @@ describe('receiver outage', () => {
     await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
     try {
       await waitFor(async () => got.length >= 20, 30_000, 'all twenty deliveries');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       expect(got).toHaveLength(20);
       expect(new Set(got.map((g) => g.headers['webhook-id']))).toEqual(new Set(ids));
       for (const g of got) await expect(verifyWebhook(g.body, g.headers, secret)).resolves.toMatchObject({ type: 'job.succeeded' });

@@ -2,15 +2,16 @@
 // crashed (a transient failure on the last delivery fails the job itself, with its cause: failures.ts), and
 // its job becomes `failed` with a clear error and a job.failed event (so its webhook goes out). Runs in every
 // worker; SQS hands each message to one of them.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobMessage } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
-import type { JobTable, MessageQueue, ReceivedMessage } from '../../shared/ports.js';
+import type { JobStore, MessageQueue, ReceivedMessage } from '../../shared/ports.js';
 import { emitTerminal, type JobEventSink } from './job-events.js';
-import { countUsage } from './process-job.js';
+import { countUsage, type BillingStores } from './process-job.js';
 
 export interface DlqConsumerOptions {
   dlq: MessageQueue<JobMessage>;
-  table: JobTable;
+  table: JobStore & BillingStores;
   events: JobEventSink;
   now: () => Date;
   waitSeconds: number;
@@ -71,7 +72,7 @@ export function createDlqConsumer(options: DlqConsumerOptions): DlqConsumer {
         }
       } catch (error) {
         options.log('dlq_error', { error: error instanceof Error ? error.message : String(error) });
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await sleep(1_000);
       }
     }
   }

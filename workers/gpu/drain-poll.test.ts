@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js';
 import { bundleDir, quickJob, startInProcessWorker } from '../../test/reliability/support.js';
+import { sleep } from '../../test/support/wait.js';
 
 const dir = bundleDir();
 let h: ApiHarness;
@@ -14,7 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => h.stop());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(dir === null)('drain during a long poll', () => {
   it('leaves a message that arrives during the drain visible, repeated 5 times', async () => {

@@ -3,8 +3,9 @@
 // receive can come before the row lands, and that a request which failed or died between the two leaves a
 // message with no row at all. So: read again for a moment (the common race), then hand the message back for
 // later, and drop it only once the API has long given up on that row.
+import { setTimeout as pause } from 'node:timers/promises';
 import type { JobMessage } from '../../shared/job.js';
-import type { JobTable, ReceivedMessage } from '../../shared/ports.js';
+import type { JobStore, ReceivedMessage } from '../../shared/ports.js';
 import type { Disposition } from './process-job.js';
 
 /** Pauses before each fresh read of the row, in ms: a row put still in flight lands within these. */
@@ -18,12 +19,10 @@ export const ROW_REREAD_MS = [25, 75, 200] as const;
 export const MISSING_ROW_RELEASE_SECONDS = [1, 30, 120] as const;
 
 export interface MissingRowDeps {
-  table: Pick<JobTable, 'getJob'>;
+  table: Pick<JobStore, 'getJob'>;
   log: (event: string, fields: Record<string, unknown>) => void;
   sleep?: (ms: number) => Promise<void>;
 }
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Null once the row has appeared (claim it again); else what to do with the message. */
 export async function settleMissingRow(message: ReceivedMessage<JobMessage>, deps: MissingRowDeps): Promise<Disposition | null> {

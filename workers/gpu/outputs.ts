@@ -1,15 +1,10 @@
 // Model results → S3 objects under deterministic keys (a re-run after a crash overwrites, never duplicates).
 import type { JobOutput, JobRecord, OutputImage, Usage } from '../../shared/job.js';
+import { outputKey } from '../../shared/object-keys.js';
 import type { ObjectStore } from '../../shared/ports.js';
 import { PRICE_TABLE } from '../../shared/price-table.js';
 import { modelPrice, priceMicros } from '../../shared/pricing.js';
 import type { ModelResult } from '../model/types.js';
-
-const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
-
-export function outputKey(tenant: string, jobId: string, index: number, mediaType: string): string {
-  return `outputs/${tenant}/${jobId}/${index}.${EXTENSIONS[mediaType] ?? 'bin'}`;
-}
 
 /** One job may ask for n images: it runs as n requests (seed, seed+1, …); their results merge here. */
 export async function storeOutputs(job: JobRecord, results: ModelResult[], store: ObjectStore): Promise<JobOutput> {

@@ -4,7 +4,10 @@
 // counters and the terminal event only by the winner of that write, and only then the message goes.
 import type { JobMessage, JobRecord } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
-import type { JobPatch, JobTable, ObjectStore, ReceivedMessage } from '../../shared/ports.js';
+import type { AccountStore } from '../../shared/accounts.js';
+import type { JobPatch, JobStore, ObjectStore, ReceivedMessage, UsageStore } from '../../shared/ports.js';
+import type { SpendLedger } from '../../shared/spend-ledger.js';
+import type { UsageLedger } from '../../shared/usage-ledger.js';
 import type { ModelRequest, ModelResult } from '../model/types.js';
 import { classifyFailure, type RetryPolicy } from './failures.js';
 import { resolveMessages, toModelRequest, type ImageFetcher } from './inputs.js';
@@ -12,8 +15,12 @@ import { emitTerminal, type JobEventSink } from './job-events.js';
 import { settleMissingRow } from './orphan-message.js';
 import { storeOutputs, usageOf } from './outputs.js';
 
+/** What settling a final job's bill writes: the usage counters, its billing line, its spend reservation. */
+export type BillingStores = Pick<UsageStore, 'addUsage'> & Pick<UsageLedger, 'putBillingLine'> & Pick<SpendLedger, 'settleSpend'>;
+
 export interface JobDeps {
-  table: JobTable;
+  /** The job rows, the billing a finished job settles, and the tenant row (a suspended tenant's jobs do not run). */
+  table: JobStore & BillingStores & Pick<AccountStore, 'getTenant'>;
   store: ObjectStore;
   events: JobEventSink;
   fetchImage: ImageFetcher;
@@ -69,7 +76,7 @@ export type Claim = { kind: 'run'; item: RunItem } | { kind: 'settled'; disposit
  * reservation becomes its cost; any other final job releases its reservation (it is not billed). Every write is
  * idempotent per job, so a re-count after a crash lands on the same rows.
  */
-export async function countUsage(table: JobTable, job: JobRecord): Promise<void> {
+export async function countUsage(table: BillingStores, job: JobRecord): Promise<void> {
   if (!FINAL_STATUSES.includes(job.status)) return;
   const month = job.createdAt.slice(0, 7);
   if (job.status !== 'succeeded' || job.usage === null || job.completedAt === null) {

@@ -9,7 +9,7 @@ import type { Config } from '../../shared/config.js';
 import { createGuardedFetch, type Connector } from '../../shared/guarded-fetch.js';
 import { IMAGE_LIMITS } from '../../shared/image-limits.js';
 import type { JobMessage } from '../../shared/job.js';
-import type { JobTable, MessageQueue } from '../../shared/ports.js';
+import type { JobStore, MessageQueue } from '../../shared/ports.js';
 import { createSsrfGuard, type Resolver } from '../../shared/ssrf-guard.js';
 import { dnsResolver, nodeConnector } from '../../shared/ssrf-node.js';
 import type { LoadedModel, LoadModelOptions } from '../model/types.js';
@@ -31,7 +31,7 @@ export interface StartWorkerOptions {
   config: Config;
   worker: WorkerConfig;
   loadModel: (bundleDir: string, options: LoadModelOptions) => Promise<LoadedModel>;
-  createEvents: (deps: { table: JobTable; clients: AwsClients; eventsQueueUrl: string }) => JobEventSink;
+  createEvents: (deps: { table: JobStore; clients: AwsClients; eventsQueueUrl: string }) => JobEventSink;
   log: Log;
   /** Tests inject these so no connection ever leaves loopback; production uses DNS and real sockets. */
   resolver?: Resolver;

@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../shared/job.js';
 import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js';
+import { sleep } from '../../test/support/wait.js';
 import { bundleDir, FINAL, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
 import type { RunningWorker } from './start-worker.js';
 import { startFakeAgent, type FakeAgent } from './task-protection-agent.js';
@@ -79,7 +80,7 @@ describe.skipIf(dir === null)('worker task protection (in-process, real model)',
     worker = await start(agent.uri, 600_000);
     const id = await submit(15);
     await finalRow(id);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(agent.requests).toEqual([ENABLE]);
     await worker.drain();
     worker = null;

@@ -1,4 +1,5 @@
 // The worker loop: long poll, micro-batch, run, finish; heartbeat while messages are held; drain on stop.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobMessage } from '../../shared/job.js';
 import type { MessageQueue, ReceivedMessage } from '../../shared/ports.js';
 import type { LoadedModel, ModelResult } from '../model/types.js';
@@ -45,7 +46,6 @@ export interface Worker {
   drain(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * How long a batch waits for its slowest claim. A claim reads the row and the job's inputs, and an image URL

@@ -1,10 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import { PlatformError } from '../../../shared/errors.js';
-import type { JobTable } from '../../../shared/ports.js';
+import type { RateCounterStore } from '../../../shared/ports.js';
+import { sleep } from '../../../shared/sleep.js';
 import type { ApiEnv } from '../deps.js';
 
 export interface RateLimitOptions {
-  table: JobTable;
+  table: RateCounterStore;
   limit: number;
   windowSeconds: number;
   now: () => Date;
@@ -44,8 +45,6 @@ const rateLimited = (limit: number, windowSeconds: number, retryAfterSeconds: nu
     retryable: true,
     retryAfterSeconds,
   });
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Fixed-window counter per tenant in DynamoDB, shared by every API instance. */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> {

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { newUploadId } from '../../../shared/ids.js';
 import type { RegisterRoutes } from '../app-types.js';
 import { DEFAULT_LIMITS as L } from '../limits.js';
-import { uploadKey } from '../prepare-request.js';
+import { uploadKey } from '../../../shared/object-keys.js';
 import { BODY_ERROR_RESPONSES, COMMON_ERROR_RESPONSES } from '../schemas/error.js';
 
 const UploadRequestSchema = z

@@ -1,32 +1,19 @@
-// Job rows: conditional create, reads, newest-first listing, and status changes guarded by the current status.
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// Jobs: TENANT#{tenant} / JOB#{id} (ids sort by time, so one query lists a tenant's jobs newest first).
+// Conditional create, reads, listing, and status changes guarded by the current status.
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobStatus } from '../job.js';
 import { notFound } from '../errors.js';
-import type { JobPatch, JobTable, TransitionOptions } from '../ports.js';
-import type { AwsJsonCall } from './aws-json.js';
+import type { JobPatch, JobStore, TransitionOptions } from '../ports.js';
 import { createExpressionBuilder, decodeCursor, encodeCursor, isConditionFailure } from './dynamo-expressions.js';
-import { marshallItem } from './dynamo-marshal.js';
-
-type ExpressionBuilder = ReturnType<typeof createExpressionBuilder>;
+import type { DynamoStoreOptions } from './dynamo-rows.js';
 import { itemToJob, jobKey, jobToItem, patchToAttributes } from './job-item.js';
 
-export interface DynamoRowsOptions {
-  client: DynamoDBDocumentClient;
-  tableName: string;
-  /**
-   * The light JSON-protocol path (aws-json.ts) for createJob, the one call of every job submission; the
-   * document client when absent.
-   */
-  json?: AwsJsonCall;
-}
-
-export type JobRowMethods = 'createJob' | 'getJob' | 'listJobs' | 'transition' | 'claimRun' | 'patch' | 'nextEventSequence';
-type JobRows = Pick<JobTable, JobRowMethods>;
+type ExpressionBuilder = ReturnType<typeof createExpressionBuilder>;
 
 const MAX_PAGE = 100;
 
-export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
-  const { client, tableName, json } = options;
+export function createDynamoJobStore(options: DynamoStoreOptions): JobStore {
+  const { client, tableName } = options;
 
   /** Sends one conditional update; the updated job, or null when the condition failed (someone else won). */
   async function conditionalUpdate(tenant: string, id: string, b: ExpressionBuilder, sets: string[], condition: string, adds: string[] = []) {
@@ -67,10 +54,6 @@ export function createDynamoJobRows(options: DynamoRowsOptions): JobRows {
   return {
     async createJob(job) {
       try {
-        if (json !== undefined) {
-          await json('PutItem', { TableName: tableName, Item: marshallItem(jobToItem(job)), ConditionExpression: 'attribute_not_exists(pk)' });
-          return true;
-        }
         await client.send(
           new PutCommand({
             TableName: tableName,

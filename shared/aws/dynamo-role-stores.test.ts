@@ -1,9 +1,9 @@
-// Idempotency keys, API keys, rate counters, usage, deliveries and secrets against dynalite.
+// The role stores beside the jobs (idempotency keys, API keys, rate counters, usage, deliveries, secrets, events,
+// endpoints) against dynalite, through the composed table.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobTable } from '../ports.js';
 import { createDynamoJobTable } from './dynamo-job-table.js';
-import { ensureTable } from './provision.js';
 import { startLocalStack, type LocalStack } from '../../test/support/local-stack.js';
 
 let stack: LocalStack;
@@ -20,14 +20,10 @@ async function rawRow(pk: string, sk: string) {
   return reply.Item;
 }
 
-// Every case runs on the document client and on the light JSON-protocol path (idempotency claims and rate
-// counters use it when `json` is set), each on its own table so the same keys start fresh.
-describe.each(['document client', 'light JSON path'])('%s', (path) => {
-  beforeAll(async () => {
-    const light = path === 'light JSON path';
-    tableName = light ? `${stack.resources.table}-light` : stack.resources.table;
-    if (light) await ensureTable(stack.clients.dynamodb, tableName);
-    table = createDynamoJobTable({ client: stack.clients.documents, tableName, nowSeconds: () => now, ...(light ? { json: stack.clients.dynamodbJson } : {}) });
+describe('role stores on the document client', () => {
+  beforeAll(() => {
+    tableName = stack.resources.table;
+    table = createDynamoJobTable({ client: stack.clients.documents, tableName, nowSeconds: () => now });
   });
 
   describe('idempotency keys', () => {
