@@ -85,7 +85,7 @@ describe('a queued job: message, row and stored inputs agree', () => {
       output: { modalities: ['image'], format: 'webp', n: 1 },
       params: { seed: 42, steps: 8, guidance: 2.5, temperature: 0.5, topP: 0.9, maxTokens: 32 },
       metadata: { order: 'A-17' },
-      eventSequence: 0,
+      eventSequence: 1,
       cancelRequested: false,
     });
     expect(Date.parse(row?.deadline ?? '') - Date.parse(row?.createdAt ?? '')).toBe(3600_000);
