@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js';
 import { bundleDir, quickJob, startInProcessWorker } from '../../test/reliability/support.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/drain-poll.test.ts');
 let h: ApiHarness;
 
 beforeAll(async () => {

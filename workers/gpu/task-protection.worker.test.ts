@@ -7,7 +7,7 @@ import { bundleDir, FINAL, quickJob, startInProcessWorker, waitFor } from '../..
 import type { RunningWorker } from './start-worker.js';
 import { startFakeAgent, type FakeAgent } from './task-protection-agent.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/task-protection.worker.test.ts');
 const ENABLE = { ProtectionEnabled: true, ExpiresInMinutes: 30 };
 const DISABLE = { ProtectionEnabled: false };
 let h: ApiHarness;

@@ -11,10 +11,9 @@ import { loadModel, ModelError, type ModelRequest, type RuntimeModel } from './i
 import { exampleManifestJson } from './manifest-example.js';
 import { parseManifest } from './manifest.js';
 import { createRng, RNG_STREAM } from './prng.js';
-import { findTestBundle, NO_BUNDLE_MESSAGE } from './test-bundle.js';
+import { bundleForSuite } from '../../test/support/bundle.js';
 
-const bundle = findTestBundle();
-if (bundle === null) console.warn(`runtime tests skipped: ${NO_BUNDLE_MESSAGE}`);
+const bundle = bundleForSuite('workers/model/runtime.test.ts');
 
 const GENERATE = 'Generate an image according to the following description: a large red circle in the top left';
 
