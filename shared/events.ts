@@ -1,4 +1,4 @@
-// Job events (DESIGN §4.4): built from a job transition and sent to the events queue, which the webhook
+// Job events (docs/architecture.md §4.4): built from a job transition and sent to the events queue, which the webhook
 // dispatcher consumes. The emitter never talks to a customer's server. Edge-clean (Web Crypto, zod).
 //
 // Event ids are a function of (job id, sequence). Whoever writes a job's final state stores the terminal

@@ -1,4 +1,4 @@
-// The one place where the worker decides what a failure means (DESIGN §5: classify once).
+// The one place where the worker decides what a failure means (docs/architecture.md §7: classify once).
 // permanent: the request itself is bad → the job fails at once, the message is deleted, no retry.
 // transient: the fault is ours or a dependency's → the message is left for redelivery after a backoff;
 // exhausted: a transient failure on the queue's last delivery (maxReceiveCount) → the job fails there with

@@ -1,5 +1,5 @@
 // A delivery whose job row is not there. The API sends a job's message before it writes the row
-// (functions/api/create-job.ts), so that a row never exists without its message; the price is that a fast
+// (docs/architecture.md §4.1), so that a row never exists without its message; the price is that a fast
 // receive can come before the row lands, and that a request which failed or died between the two leaves a
 // message with no row at all. So: read again for a moment (the common race), then hand the message back for
 // later, and drop it only once the API has long given up on that row.

@@ -1,4 +1,4 @@
-// One job's life in the worker, written so that the process may die at any line (DESIGN §4.7):
+// One job's life in the worker, written so that the process may die at any line (docs/architecture.md §5):
 // claim (conditional queued → running, or takeover of a crashed run by a later delivery), inputs, and after
 // the model: outputs under deterministic keys, the final state + usage in one conditional write, usage
 // counters and the terminal event only by the winner of that write, and only then the message goes.
