@@ -1,7 +1,7 @@
 // A tenant's webhook signing secrets: current first, at most one previous kept during rotation so
 // receivers can switch over without dropping deliveries. Edge-clean.
 import type { JobTable } from './ports.js';
-import { generateWebhookSecret, InvalidWebhookSecretError, isWebhookSecret } from './webhook-signing.js';
+import { generateWebhookSecret, InvalidWebhookSecretError, isWebhookSecret } from './webhook-secret-format.js';
 
 type SecretTable = Pick<JobTable, 'getWebhookSecrets' | 'putWebhookSecrets' | 'createWebhookSecrets'>;
 
