@@ -7,7 +7,7 @@ import type { RegisterRoutes } from './app-types.js';
 import { resolveDeps, type ApiDeps, type ApiEnv } from './deps.js';
 import { errorBody, toPlatformError, validationError } from './errors.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { bearerAuth } from './middleware/auth.js';
+import { apiKeyAuth } from './middleware/auth.js';
 import { bodySize } from './middleware/body-size.js';
 import { jsonCharset } from './middleware/json-charset.js';
 import { rateLimit } from './middleware/rate-limit.js';
@@ -53,7 +53,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<ApiEnv> {
 
   app.use('*', requestId());
   app.use('/v1/*', bodySize(DEFAULT_LIMITS.maxBodyBytes));
-  app.use('/v1/*', bearerAuth({ table: deps.jobs, pepper: deps.settings.apiKeyPepper, cacheSeconds: deps.settings.authCacheSeconds, now: deps.now }));
+  app.use('/v1/*', apiKeyAuth({ table: deps.jobs, pepper: deps.settings.apiKeyPepper, cacheSeconds: deps.settings.authCacheSeconds, now: deps.now }));
   app.use(
     '/v1/*',
     rateLimit({

@@ -2,6 +2,7 @@
 // crashed (a transient failure on the last delivery fails the job itself, with its cause: failures.ts), and
 // its job becomes `failed` with a clear error and a job.failed event (so its webhook goes out). Runs in every
 // worker; SQS hands each message to one of them.
+import { errorText } from '../../shared/error-text.js';
 import type { JobMessage } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
 import type { JobTable, MessageQueue, ReceivedMessage } from '../../shared/ports.js';
@@ -70,7 +71,7 @@ export function createDlqConsumer(options: DlqConsumerOptions): DlqConsumer {
           options.log('dead_letter_failed_job', { jobId: message.body.job_id });
         }
       } catch (error) {
-        options.log('dlq_error', { error: error instanceof Error ? error.message : String(error) });
+        options.log('dlq_error', { error: errorText(error) });
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }

@@ -1,6 +1,7 @@
 // Container entry of the GPU worker: read config, load the bundle once (warm-up run), poll the jobs queue.
 // SIGTERM/SIGINT drain (stop polling, finish or release in-flight jobs within the grace period) and exit 0;
 // a start that cannot load the bundle exits 1 so the orchestrator replaces the task.
+import { errorText } from '../../shared/error-text.js';
 import { loadConfig } from '../../shared/config.js';
 import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
 import { createEventEmitter, parseEventMessage } from '../../shared/events.js';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
         process.exit(0);
       },
       (error: unknown) => {
-        log('drain_failed', { error: error instanceof Error ? error.message : String(error) });
+        log('drain_failed', { error: errorText(error) });
         process.exit(1);
       },
     );
@@ -60,6 +61,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log('start_failed', { error: error instanceof Error ? error.message : String(error) });
+  log('start_failed', { error: errorText(error) });
   process.exit(1);
 });

@@ -2,6 +2,7 @@
 // claim (conditional queued → running, or takeover of a crashed run by a later delivery), inputs, and after
 // the model: outputs under deterministic keys, the final state + usage in one conditional write, usage
 // counters and the terminal event only by the winner of that write, and only then the message goes.
+import { errorText } from '../../shared/error-text.js';
 import type { JobMessage, JobRecord } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
 import type { JobPatch, JobTable, ObjectStore, ReceivedMessage } from '../../shared/ports.js';
@@ -247,7 +248,7 @@ export async function cancelRun(item: RunItem, deps: JobDeps, from: JobRecord['s
 export async function failRun(item: RunItem, error: unknown, deps: JobDeps): Promise<Disposition> {
   await item.pending.catch(() => undefined);
   const failure = classifyFailure(error, item.message.receiveCount, deps.retry);
-  deps.log('job_error', { jobId: item.job.id, kind: failure.kind, error: error instanceof Error ? error.message : String(error) });
+  deps.log('job_error', { jobId: item.job.id, kind: failure.kind, error: errorText(error) });
   // Both hand the job back, unless a cancel is pending (releaseRun honours it).
   if (failure.kind === 'aborted') return releaseRun(item, deps, 0);
   if (failure.kind === 'transient') return releaseRun(item, deps, failure.delaySeconds);

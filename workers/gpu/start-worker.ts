@@ -1,6 +1,7 @@
 // Wires one worker from config: adapters, the image fetcher behind the SSRF guard, the bundle (fetched from
 // S3 when configured, loaded once, warmed up), the health server, the job loop and the DLQ consumer.
 // main.ts (the container entry) and `npm start` (in-process) both call this.
+import { errorText } from '../../shared/error-text.js';
 import { createAwsClients, LOCAL_CREDENTIALS, type AwsClients } from '../../shared/aws/clients.js';
 import { createDynamoJobTable } from '../../shared/aws/dynamo-job-table.js';
 import { createS3ObjectStore } from '../../shared/aws/s3-object-store.js';
@@ -85,7 +86,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const warmMs = await warmUp(model);
     log('model_loaded', { model: `${model.name}@${model.version}`, loadMs: Date.now() - started - warmMs, warmUpMs: warmMs });
   } catch (error) {
-    health.set('failed', error instanceof Error ? error.message : String(error));
+    health.set('failed', errorText(error));
     await closeAll();
     throw error;
   }

@@ -1,7 +1,7 @@
 // Task protection against a loopback stand-in for the ECS agent, with a manual clock for the timers.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadWorkerConfig } from './config.js';
-import { startFakeAgent, type FakeAgent } from './task-protection-agent.js';
+import { startFakeAgent, type FakeAgent } from '../../test/support/fake-ecs-agent.js';
 import { createTaskProtection, type ProtectionClock } from './task-protection.js';
 
 interface ManualClock extends ProtectionClock {

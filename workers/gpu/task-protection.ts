@@ -2,6 +2,7 @@
 // service scale-in picks an idle task instead of killing one mid-job. Without ECS_AGENT_URI (local runs) it is a
 // no-op. Every request is best effort: a failure is logged and the worker carries on, because the worst case of
 // an unprotected task is a job that goes back to the queue, while a crashed worker loses all of its jobs.
+import { errorText } from '../../shared/error-text.js';
 
 export type Log = (event: string, fields: Record<string, unknown>) => void;
 
@@ -55,7 +56,6 @@ export const noTaskProtection: TaskProtection = {
   settled: async () => undefined,
 };
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The agent answers { protection } on success and { failure } or { error } otherwise, sometimes with 200. */
 function agentProblem(status: number, body: unknown): string | null {

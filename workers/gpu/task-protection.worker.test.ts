@@ -5,7 +5,7 @@ import type { JobRecord } from '../../shared/job.js';
 import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js';
 import { bundleDir, FINAL, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
 import type { RunningWorker } from './start-worker.js';
-import { startFakeAgent, type FakeAgent } from './task-protection-agent.js';
+import { startFakeAgent, type FakeAgent } from '../../test/support/fake-ecs-agent.js';
 
 const dir = bundleDir('workers/gpu/task-protection.worker.test.ts');
 const ENABLE = { ProtectionEnabled: true, ExpiresInMinutes: 30 };

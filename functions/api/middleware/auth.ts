@@ -19,7 +19,7 @@ const unauthenticated = (code: string, message: string): PlatformError =>
 const BEARER = /^Bearer +([\x21-\x7e]{1,256})$/i;
 
 /** `Authorization: Bearer <key>` → tenant, via the hashed key in the table. */
-export function bearerAuth(options: AuthOptions): MiddlewareHandler<ApiEnv> {
+export function apiKeyAuth(options: AuthOptions): MiddlewareHandler<ApiEnv> {
   const cache = new Map<string, { tenant: string; until: number }>();
   return async (c, next) => {
     const header = c.req.header('authorization');

@@ -1,4 +1,4 @@
-// A stand-in for the ECS agent's task-protection endpoint on loopback, for tests: records each request body and
+// A fake of the ECS agent's task-protection endpoint on loopback, for tests: records each request body and
 // answers as the agent does, or as told (a failure body, or never).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { sniffImage } from './sniff.js';
+import { sniffImage } from './image-sniff.js';
 
 const solid = (width: number, height: number, channels: 3 | 4 = 3) =>
   sharp({ create: { width, height, channels, background: { r: 1, g: 2, b: 3, alpha: 0.5 } } });
