@@ -1,6 +1,7 @@
 // Job creation, step by step in the order written down once, with the reasons and what a failure or a crash at
 // each step leaves behind, in docs/architecture.md §4.1 ("Creating a job"). The worker's side of a message
 // without a row: workers/gpu/orphan-message.ts.
+import { apiLog } from './api-log.js';
 import { PlatformError } from '../../shared/errors.js';
 import { newJobId } from '../../shared/ids.js';
 import type { JobMessage, JobRecord, StoredMessage } from '../../shared/job.js';
@@ -43,7 +44,7 @@ export async function emitSafely(emit: () => Promise<unknown> | undefined, job: 
   try {
     await emit();
   } catch (err) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'event emission failed', job_id: job.id, cause: String(err) }));
+    apiLog('event_emission_failed', { level: 'warn', job_id: job.id, cause: String(err) });
   }
 }
 

@@ -1,6 +1,7 @@
 // Shared pieces of the worker and reliability tests: the bundle to run (real, else the smoke bundle), a
 // worker wired exactly as main.ts wires it (in-process or as a real child process), job submission through
 // the real API, and a reader of the events queue.
+import type { Log } from '../../shared/log.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../shared/config.js';
@@ -57,7 +58,7 @@ export interface InProcessWorkerOptions {
   env?: Record<string, string>;
   resolver?: Resolver;
   connector?: Connector;
-  log?: (event: string, fields: Record<string, unknown>) => void;
+  log?: Log;
   /** Observes each runBatch call's size (the real model still runs). */
   onRunBatch?: (size: number) => void;
   /** Holds each diffusion step this long (the real model still runs): a slower accelerator, so that a test can
@@ -123,7 +124,7 @@ export function spawnWorker(stack: LocalStack, dir: string, env: Record<string, 
   const collect = (chunk: Buffer): void => {
     const text = chunk.toString();
     output.push(text);
-    const match = /"event":"worker_ready".*?"healthPort":(\d+)/.exec(text);
+    const match = /"event":"worker_ready".*?"health_port":(\d+)/.exec(text);
     if (match?.[1] !== undefined) markReady(Number(match[1]));
   };
   child.stdout?.on('data', collect);

@@ -60,7 +60,7 @@ export function createBatchClaimer(options: BatchClaimerOptions): BatchClaimer {
       return await claimDelivery(message, deps);
     } catch (error) {
       // The table or store was unreachable: nothing was decided, so let the message come back later.
-      log('claim_failed', { jobId: message.body.job_id, error: errorText(error) });
+      log('claim_failed', { job_id: message.body.job_id, error: errorText(error) });
       return { kind: 'settled', disposition: { action: 'release', delaySeconds: 1 } };
     }
   }
@@ -68,7 +68,7 @@ export function createBatchClaimer(options: BatchClaimerOptions): BatchClaimer {
   /** A claim the batch stopped waiting for: settled on its own, or queued for the next batch (released once draining). */
   function whenLate(message: ReceivedMessage<JobMessage>, claim: Promise<Claim>, started: number): void {
     late.outstanding += 1;
-    log('claim_late', { jobId: message.body.job_id, waitedMs: CLAIM_PATIENCE_MS });
+    log('claim_late', { job_id: message.body.job_id, waited_ms: CLAIM_PATIENCE_MS });
     held.track(
       claim.then(async (done) => {
         late.outstanding -= 1;

@@ -54,7 +54,7 @@ export function createHeldMessages(options: HeldMessagesOptions): HeldMessages {
         else if (disposition.action === 'release') await queue.extendVisibility(message.receiptHandle, disposition.delaySeconds);
       } catch (error) {
         // A stale receipt handle: the message went back to the queue meanwhile and the row decides next time.
-        log('settle_failed', { jobId: message.body.job_id, action: disposition.action, error: errorText(error) });
+        log('settle_failed', { job_id: message.body.job_id, action: disposition.action, error: errorText(error) });
       }
       if (disposition.action === 'delete') health.jobDone();
     },

@@ -3,16 +3,15 @@
 // a start that cannot load the bundle exits 1 so the orchestrator replaces the task.
 import { errorText } from '../../shared/error-text.js';
 import { loadConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/log.js';
 import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
 import { createEventEmitter, parseEventMessage } from '../../shared/events.js';
 import { loadModel } from '../model/index.js';
 import { loadWorkerConfig } from './config.js';
 import { loadModelInThread } from './model-thread.js';
-import { startWorker, type Log } from './start-worker.js';
+import { startWorker } from './start-worker.js';
 
-const log: Log = (event, fields) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'worker', event, ...fields })}\n`);
-};
+const log = createLogger({ component: 'worker' });
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);

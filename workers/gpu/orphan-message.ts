@@ -3,6 +3,7 @@
 // receive can come before the row lands, and that a request which failed or died between the two leaves a
 // message with no row at all. So: read again for a moment (the common race), then hand the message back for
 // later, and drop it only once the API has long given up on that row.
+import type { Log } from '../../shared/log.js';
 import type { JobMessage } from '../../shared/job.js';
 import type { JobTable, ReceivedMessage } from '../../shared/ports.js';
 import type { Disposition } from './process-job.js';
@@ -19,7 +20,7 @@ export const MISSING_ROW_RELEASE_SECONDS = [1, 30, 120] as const;
 
 export interface MissingRowDeps {
   table: Pick<JobTable, 'getJob'>;
-  log: (event: string, fields: Record<string, unknown>) => void;
+  log: Log;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -35,9 +36,9 @@ export async function settleMissingRow(message: ReceivedMessage<JobMessage>, dep
   }
   const delaySeconds = MISSING_ROW_RELEASE_SECONDS[message.receiveCount - 1];
   if (delaySeconds !== undefined) {
-    deps.log('job_row_pending', { jobId, tenant, receiveCount: message.receiveCount, retryInSeconds: delaySeconds });
+    deps.log('job_row_pending', { job_id: jobId, tenant, receive_count: message.receiveCount, retry_in_seconds: delaySeconds });
     return { action: 'release', delaySeconds };
   }
-  deps.log('orphan_message_dropped', { jobId, tenant, receiveCount: message.receiveCount });
+  deps.log('orphan_message_dropped', { job_id: jobId, tenant, receive_count: message.receiveCount });
   return { action: 'delete' };
 }

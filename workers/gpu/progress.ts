@@ -53,7 +53,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       if (at - (last.get(item) ?? 0) < options.intervalMs) return;
       last.set(item, at);
       const pending = write(item, progress).catch((error: unknown) => {
-        options.deps.log('progress_write_failed', { jobId: item.job.id, error: errorText(error) });
+        options.deps.log('progress_write_failed', { job_id: item.job.id, error: errorText(error) });
       });
       inFlight.add(pending);
       void pending.finally(() => inFlight.delete(pending));

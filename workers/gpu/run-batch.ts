@@ -32,7 +32,7 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
     const received = item.marks.received ?? 0;
     const at = Object.fromEntries(Object.entries(item.marks).map(([name, time]) => [name, Math.round((time - received) * 10) / 10]));
     const computeMs = results.reduce((sum, result) => sum + result.computeMs, 0);
-    log('job_timing', { jobId: item.job.id, receivedAt: Date.now() - (performance.now() - received), computeMs, at: { ...at, deleted: Math.round((performance.now() - received) * 10) / 10 } });
+    log('job_timing', { job_id: item.job.id, received_at: Date.now() - (performance.now() - received), compute_ms: computeMs, at: { ...at, deleted: Math.round((performance.now() - received) * 10) / 10 } });
   }
 
   async function run(items: RunItem[]): Promise<void> {
@@ -79,7 +79,7 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
           .catch((error: unknown) => failRun(item, error, deps))
           .then((d) => held.settle(item.message, d))
           .then(() => logTiming(item, own))
-          .catch((error: unknown) => log('finish_failed', { jobId: item.job.id, error: errorText(error) })),
+          .catch((error: unknown) => log('finish_failed', { job_id: item.job.id, error: errorText(error) })),
       );
     }
   }

@@ -83,7 +83,7 @@ describe('task protection', () => {
       ['task_protection', true],
       ['task_protection', false],
     ]);
-    expect(logs[0]?.fields.expiresAt).toBe(new Date(30 * 60_000).toISOString());
+    expect(logs[0]?.fields.expires_at).toBe(new Date(30 * 60_000).toISOString());
     // A second idle changes nothing, and stop has nothing left to drop.
     protection.idle();
     await protection.stop();

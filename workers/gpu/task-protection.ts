@@ -3,8 +3,8 @@
 // no-op. Every request is best effort: a failure is logged and the worker carries on, because the worst case of
 // an unprotected task is a job that goes back to the queue, while a crashed worker loses all of its jobs.
 import { errorText } from '../../shared/error-text.js';
+import type { Log } from '../../shared/log.js';
 
-export type Log = (event: string, fields: Record<string, unknown>) => void;
 
 export interface ProtectionClock {
   now(): number;
@@ -106,7 +106,7 @@ export function createTaskProtection(options: TaskProtectionOptions): TaskProtec
         log('task_protection_failed', { enabled, error: problem });
         return false;
       }
-      log('task_protection', { enabled, ...(enabled ? { expiresAt: new Date(clock.now() + minutes * 60_000).toISOString() } : {}) });
+      log('task_protection', { enabled, ...(enabled ? { expires_at: new Date(clock.now() + minutes * 60_000).toISOString() } : {}) });
       return true;
     } catch (error) {
       log('task_protection_failed', { enabled, error: errorText(error) });

@@ -106,7 +106,7 @@ export function createWorker(options: WorkerOptions): Worker {
       held.track(
         releaseRun(item, deps, 0)
           .then((d) => held.settle(item.message, d))
-          .catch((error: unknown) => log('release_failed', { jobId: item.job.id, error: errorText(error) })),
+          .catch((error: unknown) => log('release_failed', { job_id: item.job.id, error: errorText(error) })),
       );
     }
   }
@@ -131,8 +131,8 @@ export function createWorker(options: WorkerOptions): Worker {
       log('batch', {
         messages: prepared.messages,
         ran: prepared.groups.reduce((sum, group) => sum + group.length, 0),
-        claimMs: prepared.claimMs,
-        runMs: Math.round(performance.now() - started),
+        claim_ms: prepared.claimMs,
+        run_ms: Math.round(performance.now() - started),
       });
     }
     await held.settled();
