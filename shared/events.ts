@@ -5,17 +5,9 @@
 // event's sequence in the same conditional write (`eventSequence`), so re-emitting after a crash yields the
 // same id, and the dispatcher (which skips an event id already delivered) does not deliver it twice.
 import { z } from 'zod';
-import { JOB_STATUSES, type JobRecord } from './job.js';
+import type { JobRecord } from './job.js';
+import { jobRecordSchema } from './job-schemas.js';
 import type { JobTable, MessageQueue } from './ports.js';
-import {
-  jobErrorSchema,
-  outputSpecSchema,
-  paramsSchema,
-  progressSchema,
-  resultSchema,
-  usageSchema,
-  webhookSpecSchema,
-} from './job-schemas.js';
 
 export const EVENT_TYPES = ['job.queued', 'job.started', 'job.progress', 'job.succeeded', 'job.failed', 'job.canceled', 'job.expired'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -47,27 +39,8 @@ export interface EventMessage {
   delivery?: DeliveryState;
 }
 
-const eventJobSchema: z.ZodType<EventJob> = z.object({
-  id: z.string(),
-  tenant: z.string(),
-  model: z.string(),
-  status: z.enum(JOB_STATUSES),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  completedAt: z.string().nullable(),
-  output: outputSpecSchema,
-  params: paramsSchema,
-  webhook: webhookSpecSchema.nullable(),
-  metadata: z.record(z.string(), z.string()),
-  progress: progressSchema.nullable(),
-  result: resultSchema.nullable(),
-  error: jobErrorSchema.nullable(),
-  usage: usageSchema.nullable(),
-  cancelRequested: z.boolean(),
-  eventSequence: z.number(),
-  attempt: z.number().optional(),
-  deadline: z.string(),
-});
+/** The stored job's schema without its messages, as EventJob is JobRecord without them. */
+const eventJobSchema = jobRecordSchema.omit({ messages: true }) satisfies z.ZodType<EventJob>;
 
 const eventMessageSchema: z.ZodType<EventMessage> = z.object({
   v: z.literal(1),
