@@ -32,7 +32,12 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
     const received = item.marks.received ?? 0;
     const at = Object.fromEntries(Object.entries(item.marks).map(([name, time]) => [name, Math.round((time - received) * 10) / 10]));
     const computeMs = results.reduce((sum, result) => sum + result.computeMs, 0);
-    log('job_timing', { job_id: item.job.id, received_at: Date.now() - (performance.now() - received), compute_ms: computeMs, at: { ...at, deleted: Math.round((performance.now() - received) * 10) / 10 } });
+    log('job_timing', {
+      job_id: item.job.id,
+      received_at: Date.now() - (performance.now() - received),
+      compute_ms: computeMs,
+      at: { ...at, deleted: Math.round((performance.now() - received) * 10) / 10 },
+    });
   }
 
   async function run(items: RunItem[]): Promise<void> {
