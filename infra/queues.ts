@@ -1,5 +1,5 @@
 // The jobs queue (API → GPU workers) and the events queue (API/workers → webhook dispatcher), each with a DLQ.
-// Messages are small references (claim check, DESIGN §4.5), but the limit is AWS's 1 MiB maximum so an event
+// Messages are small references (claim check, docs/architecture.md §4.5), but the limit is AWS's 1 MiB maximum so an event
 // carrying a large job resource still fits.
 import type { StageConfig } from './config.js';
 import { queueVisibilityForFunction } from './scaling.js';

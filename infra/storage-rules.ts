@@ -1,4 +1,4 @@
-// Which S3 prefixes expire and when (DESIGN §4.7). models/ never expires: workers fetch bundles from it.
+// Which S3 prefixes expire and when (docs/architecture.md §5). models/ never expires: workers fetch bundles from it.
 import type { StageConfig } from './config.js';
 
 export interface ExpiryRule {

@@ -1,4 +1,4 @@
-// The job table's keys, as shared/aws/dynamo-job-table.ts reads and writes them (DESIGN §4.7). Every access
+// The job table's keys, as shared/aws/dynamo-job-table.ts reads and writes them (docs/architecture.md §5). Every access
 // pattern is a key lookup or a query on one partition (a tenant's jobs newest first, a job's deliveries), so
 // the table needs no secondary index; infra/contract.test.ts checks these names against the adapter.
 export const TABLE_HASH_KEY = 'pk';

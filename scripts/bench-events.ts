@@ -12,7 +12,7 @@ import { bundleDir, startInProcessWorker } from '../test/reliability/support.js'
 import { startLocalStack } from '../test/support/local-stack.js';
 
 const JOBS = Number(process.argv[2] ?? 20);
-const dir = bundleDir();
+const dir = bundleDir('bench:events');
 if (dir === null) throw new Error('no model bundle (models/nexus-mini or .cache/smoke-bundle)');
 
 const stack = await startLocalStack();

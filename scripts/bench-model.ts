@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { decode, type DecodeRequest, type ImageTokenMode } from '../workers/model/autoregressive.js';
 import { matmulModel } from '../workers/model/bench/onnx-matmul.js';
 import { loadModel, type ModelRequest, type RuntimeModel } from '../workers/model/index.js';
-import { createRng, RNG_STREAM } from '../workers/model/prng.js';
+import { createRequestRng, RNG_STREAM } from '../workers/model/prng.js';
 import { runSession } from '../workers/model/sessions.js';
 
 const { values } = parseArgs({
@@ -71,7 +71,7 @@ async function imageStageSeconds(model: RuntimeModel, mode: ImageTokenMode): Pro
     sampling: { temperature: 0, topP: 1 },
     maxTokens: 0,
     imagePolicy: 'force',
-    rng: createRng(0, RNG_STREAM.sampling),
+    rng: createRequestRng(0, RNG_STREAM.sampling),
   };
   let start = 0;
   let seconds = 0;
@@ -107,7 +107,7 @@ async function torchSide(model: RuntimeModel, bundle: string, run: string | null
   const request = generation(1);
   const rendered = model.context.render(request.messages);
   const [decoded] = await decode(model.context.decoder, [
-    { promptIds: rendered.inputIds, splices: [], sampling: { temperature: 0, topP: 1 }, maxTokens: request.maxTokens, imagePolicy: 'force', rng: createRng(1, RNG_STREAM.sampling) },
+    { promptIds: rendered.inputIds, splices: [], sampling: { temperature: 0, topP: 1 }, maxTokens: request.maxTokens, imagePolicy: 'force', rng: createRequestRng(1, RNG_STREAM.sampling) },
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'bench-torch-'));
   try {
@@ -134,7 +134,7 @@ async function decoderSeconds(model: RuntimeModel, rows: number): Promise<number
   const { channels, height, width } = model.manifest.decoder;
   const n = model.manifest.image_tokens;
   const d = model.manifest.embed_dim;
-  const rng = createRng(5, RNG_STREAM.noise);
+  const rng = createRequestRng(5, RNG_STREAM.noise);
   const sample = Float32Array.from({ length: rows * channels * height * width }, () => rng.normal());
   const condition = Float32Array.from({ length: rows * n * d }, () => rng.normal());
   const session = model.context.sessions.gen_decoder;
@@ -157,7 +157,7 @@ async function matmulPeak(size: number, intraOpNumThreads: number): Promise<numb
     graphOptimizationLevel: 'all',
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
-  const rng = createRng(9, RNG_STREAM.noise);
+  const rng = createRequestRng(9, RNG_STREAM.noise);
   const a = new ort.Tensor('float32', Float32Array.from({ length: size * size }, () => rng.normal()), [size, size]);
   const b = new ort.Tensor('float32', Float32Array.from({ length: size * size }, () => rng.normal()), [size, size]);
   await session.run({ A: a, B: b });
@@ -237,15 +237,15 @@ async function main(): Promise<void> {
     sampling: { temperature: 0, topP: 1 },
     maxTokens: r.maxTokens,
     imagePolicy: 'force',
-    rng: createRng(r.seed, RNG_STREAM.sampling),
+    rng: createRequestRng(r.seed, RNG_STREAM.sampling),
   }));
   const arSingle: number[] = [];
   const arBatch: number[] = [];
   for (let r = 0; r < repeats; r += 1) {
     arSingle.push(await timeAsync(async () => {
-      for (const req of arRequests) await decode(model.context.decoder, [{ ...req, rng: createRng(1, RNG_STREAM.sampling) }]);
+      for (const req of arRequests) await decode(model.context.decoder, [{ ...req, rng: createRequestRng(1, RNG_STREAM.sampling) }]);
     }));
-    arBatch.push(await timeAsync(() => decode(model.context.decoder, arRequests.map((req) => ({ ...req, rng: createRng(1, RNG_STREAM.sampling) })))));
+    arBatch.push(await timeAsync(() => decode(model.context.decoder, arRequests.map((req) => ({ ...req, rng: createRequestRng(1, RNG_STREAM.sampling) })))));
   }
   const arRatio = median(arSingle) / median(arBatch);
 

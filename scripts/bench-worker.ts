@@ -140,12 +140,12 @@ async function main(): Promise<void> {
   // The worker's batch log: how full the batches ran and how long the worker spent claiming and running them.
   const batches: { messages: number; claimMs: number; runMs: number }[] = [];
   const record = (event: string, fields: Record<string, unknown>): void => {
-    const { messages, claimMs, runMs } = fields;
+    const { messages, claim_ms: claimMs, run_ms: runMs } = fields;
     if (event === 'batch' && typeof messages === 'number' && typeof claimMs === 'number' && typeof runMs === 'number') batches.push({ messages, claimMs, runMs });
-    if (event !== 'job_timing' || typeof fields.jobId !== 'string' || typeof fields.receivedAt !== 'number') return;
+    if (event !== 'job_timing' || typeof fields.job_id !== 'string' || typeof fields.received_at !== 'number') return;
     const at = fields.at;
     if (typeof at !== 'object' || at === null) return;
-    timings.set(fields.jobId, { receivedAt: fields.receivedAt, at: Object.fromEntries(Object.entries(at).filter((e): e is [string, number] => typeof e[1] === 'number')) });
+    timings.set(fields.job_id, { receivedAt: fields.received_at, at: Object.fromEntries(Object.entries(at).filter((e): e is [string, number] => typeof e[1] === 'number')) });
   };
 
   async function startBenchWorker(batchSize: number): Promise<RunningWorker> {

@@ -6,7 +6,7 @@
 // turns are right.
 import sharp from 'sharp';
 import { GENERATION_REPLY } from '../models/world/language.js';
-import { createRng, deriveSeed, readScene, sampleEdit, sampleTask, scoreEdit, scoreGeneration, type RgbImage } from '../models/world/index.js';
+import { createWorldRng, deriveSeed, readScene, sampleEdit, sampleTask, scoreEdit, scoreGeneration, type RgbImage } from '../models/world/index.js';
 import type { LoadedModel, ModelRequest, ModelResult } from '../workers/model/types.js';
 
 export async function rgbOf(result: ModelResult): Promise<RgbImage | null> {
@@ -32,14 +32,14 @@ export async function evalChain(model: LoadedModel, options: ChainOptions): Prom
   const counts = { ok: 0, generated: 0, edit_ok: 0, applied: 0, preserved: 0, unreadable: 0 };
   for (let start = 0; start < n; start += batchSize) {
     const ids = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
-    const tasks = ids.map((i) => sampleTask(createRng(deriveSeed(seed, i)), 'generation'));
+    const tasks = ids.map((i) => sampleTask(createWorldRng(deriveSeed(seed, i)), 'generation'));
     const prompts = tasks.map((t) => t.messages[0]!);
     const turn1 = await model.runBatch(
       prompts.map((m, j) => ({ ...base, seed: deriveSeed(seed + 1, ids[j]!), messages: [{ role: 'user', content: m.content.map((p) => ({ type: 'text', text: p.type === 'text' ? p.text : '' })) }] })),
     );
     const pictures = await Promise.all(turn1.map(rgbOf));
     const scenes = pictures.map((p) => (p === null ? null : readScene(p)));
-    const edits = scenes.map((scene, j) => (scene === null ? null : sampleEdit(createRng(deriveSeed(seed + 2, ids[j]!)), scene)));
+    const edits = scenes.map((scene, j) => (scene === null ? null : sampleEdit(createWorldRng(deriveSeed(seed + 2, ids[j]!)), scene)));
     const asked: number[] = [];
     const requests: ModelRequest[] = [];
     for (const [j, edit] of edits.entries()) {

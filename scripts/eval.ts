@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createRng, deriveSeed, renderScene, sampleTask, scoreAnswer, scoreEdit, scoreGeneration, type Scene, type Task, type TaskKind } from '../models/world/index.js';
+import { createWorldRng, deriveSeed, renderScene, sampleTask, scoreAnswer, scoreEdit, scoreGeneration, type Scene, type Task, type TaskKind } from '../models/world/index.js';
 import { loadModel } from '../workers/model/index.js';
 import type { ModelMessage, ModelRequest } from '../workers/model/types.js';
 import { evalChain, rgbOf } from './eval-chain.js';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const detail: Record<string, Record<string, number>> = {};
   for (const kind of kinds) {
     const k = all.indexOf(kind); // seeds follow the task's place in the full list, so a subset sees the same tasks
-    const tasks = Array.from({ length: n }, (_, i) => sampleTask(createRng(deriveSeed(baseSeed + k, i)), kind));
+    const tasks = Array.from({ length: n }, (_, i) => sampleTask(createWorldRng(deriveSeed(baseSeed + k, i)), kind));
     const counts: Record<string, number> = { ok: 0, missing_image: 0 };
     const bump = (key: string, hit: boolean): void => {
       counts[key] = (counts[key] ?? 0) + (hit ? 1 : 0);

@@ -5,6 +5,7 @@
 // Restarts: objects and rows persist in .data/; local SQS keeps messages in memory, so on start every job
 // still `queued` or `running` in the table is sent to the jobs queue again (a `running` one goes back to
 // `queued` first: its worker died with the last run). Events not yet delivered are lost.
+import { createLogger } from '../shared/log.js';
 import { resolve } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startApiServer } from '../functions/api/serve.js';
@@ -24,9 +25,7 @@ const DEV_TENANT = 'dev';
 
 type Stop = () => Promise<void>;
 
-function log(event: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'start', event, ...fields })}\n`);
-}
+const log = createLogger({ component: 'start' });
 
 /**
  * Gives every unfinished job a message again: local SQS kept its messages in memory, so they died with the last
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
     config,
     env: process.env,
     root: resolve(import.meta.dirname, '..'),
-    log: (event, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'worker', event, ...fields })}\n`),
+    log: createLogger({ component: 'worker' }),
   });
   if (worker !== null) stops.push(() => worker.drain());
 

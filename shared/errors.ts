@@ -1,4 +1,4 @@
-// One error base for every service (DESIGN §4.3, house style).
+// One error base for every service (docs/architecture.md §4.3, house style).
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -1,4 +1,4 @@
-// Job events (DESIGN §4.4): built from a job transition and sent to the events queue, which the webhook
+// Job events (docs/architecture.md §4.4): built from a job transition and sent to the events queue, which the webhook
 // dispatcher consumes. The emitter never talks to a customer's server. Edge-clean (Web Crypto, zod).
 //
 // Event ids are a function of (job id, sequence). Whoever writes a job's final state stores the terminal
@@ -8,17 +8,9 @@
 // (PatchOptions.bumpSequence), and job.queued is 1 on every job: the row always names the event it last stood
 // for, which is how GET /v1/jobs/{id}/events derives the same events and ids without a log.
 import { z } from 'zod';
-import { JOB_STATUSES, type JobRecord } from './job.js';
+import type { JobRecord } from './job.js';
+import { jobRecordSchema } from './job-schemas.js';
 import type { JobStore, MessageQueue } from './ports.js';
-import {
-  jobErrorSchema,
-  outputSpecSchema,
-  paramsSchema,
-  progressSchema,
-  resultSchema,
-  usageSchema,
-  webhookSpecSchema,
-} from './job-schemas.js';
 
 export const EVENT_TYPES = ['job.queued', 'job.started', 'job.progress', 'job.succeeded', 'job.failed', 'job.canceled', 'job.expired'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -50,27 +42,8 @@ export interface EventMessage {
   delivery?: DeliveryState;
 }
 
-const eventJobSchema: z.ZodType<EventJob> = z.object({
-  id: z.string(),
-  tenant: z.string(),
-  model: z.string(),
-  status: z.enum(JOB_STATUSES),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  completedAt: z.string().nullable(),
-  output: outputSpecSchema,
-  params: paramsSchema,
-  webhook: webhookSpecSchema.nullable(),
-  metadata: z.record(z.string(), z.string()),
-  progress: progressSchema.nullable(),
-  result: resultSchema.nullable(),
-  error: jobErrorSchema.nullable(),
-  usage: usageSchema.nullable(),
-  cancelRequested: z.boolean(),
-  eventSequence: z.number(),
-  attempt: z.number().optional(),
-  deadline: z.string(),
-});
+/** The stored job's schema without its messages, as EventJob is JobRecord without them. */
+const eventJobSchema = jobRecordSchema.omit({ messages: true }) satisfies z.ZodType<EventJob>;
 
 const eventMessageSchema: z.ZodType<EventMessage> = z.object({
   v: z.literal(1),

@@ -1,6 +1,9 @@
-// zod schemas of the job's nested values in their stored (camelCase) shape, shared by every reader of a
-// stored job: the DynamoDB row mapper and the events-queue message parser.
+// zod schemas of the stored job (camelCase, the JobRecord of job.ts), shared by every reader of a stored job:
+// jobRecordSchema is the one description of the whole record, checked against JobRecord at compile time; the
+// events-queue parser derives its job from it (events.ts), and the DynamoDB row mapper (shared/aws/) reuses the
+// nested schemas under its snake_case top-level names.
 import { z } from 'zod';
+import { JOB_STATUSES, type JobRecord } from './job.js';
 
 export const storedPartSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), text: z.string() }),
@@ -51,3 +54,33 @@ export const outputImageSchema = z.object({
 });
 export const resultSchema = z.object({ text: z.string(), images: z.array(outputImageSchema) });
 export const jobErrorSchema = z.object({ type: z.string(), message: z.string(), retryable: z.boolean() });
+
+export const storedMessageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.array(storedPartSchema) });
+
+/** The whole stored job; `satisfies` keeps it and JobRecord in step (a field added to one must be added to both). */
+export const jobRecordSchema = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  model: z.string(),
+  status: z.enum(JOB_STATUSES),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  messages: z.array(storedMessageSchema),
+  output: outputSpecSchema,
+  params: paramsSchema,
+  webhook: webhookSpecSchema.nullable(),
+  metadata: z.record(z.string(), z.string()),
+  progress: progressSchema.nullable(),
+  result: resultSchema.nullable(),
+  error: jobErrorSchema.nullable(),
+  usage: usageSchema.nullable(),
+  cancelRequested: z.boolean(),
+  eventSequence: z.number(),
+  attempt: z.number().optional(),
+  deadline: z.string(),
+}) satisfies z.ZodType<JobRecord>;
+
+/** `satisfies` catches a JobRecord field the schema lacks; this catches a schema field JobRecord lacks. */
+type SameKeys<A, B> = [Exclude<keyof A, keyof B> | Exclude<keyof B, keyof A>] extends [never] ? true : false;
+const _sameKeys: SameKeys<JobRecord, z.infer<typeof jobRecordSchema>> = true;

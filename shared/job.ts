@@ -99,7 +99,7 @@ export interface JobRecord {
   error: JobError | null;
   usage: Usage | null;
   cancelRequested: boolean;
-  /** Monotonic counter for events of this job (DESIGN §4.4 `sequence`). */
+  /** Monotonic counter for events of this job (docs/architecture.md §4.4 `sequence`). */
   eventSequence: number;
   /** Receive count of the queue delivery whose run holds the job (set by `JobStore.claimRun`); absent until claimed. */
   attempt?: number;
@@ -107,7 +107,7 @@ export interface JobRecord {
   deadline: string;
 }
 
-/** SQS body of the jobs queue (DESIGN §4.5). */
+/** SQS body of the jobs queue (docs/architecture.md §4.5). */
 export interface JobMessage {
   v: 1;
   job_id: string;

@@ -1,7 +1,7 @@
 // A tenant's webhook signing secrets: current first, at most one previous kept during rotation so
 // receivers can switch over without dropping deliveries. Edge-clean.
 import type { WebhookSecretStore } from './ports.js';
-import { generateWebhookSecret, InvalidWebhookSecretError, isWebhookSecret } from './webhook-signing.js';
+import { generateWebhookSecret, InvalidWebhookSecretError, isWebhookSecret } from './webhook-secret-format.js';
 
 /**
  * Returns the tenant's current secret, creating a random one when it has none. With `fixedSecret`

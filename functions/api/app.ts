@@ -1,6 +1,7 @@
 // The API as one Hono app built from injected ports: the same app runs on Lambda (handler.ts), on Node
 // (serve.ts) and in tests. Route files register themselves; to add routes, write routes/<name>.ts
 // exporting a RegisterRoutes function and add it to ROUTES below.
+import { apiLog } from './api-log.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { PlatformError } from '../../shared/errors.js';
 import { modelPrice } from '../../shared/pricing.js';
@@ -92,7 +93,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<ApiEnv> {
 
   app.onError((thrown, c) => {
     const err = toPlatformError(thrown);
-    if (err.status >= 500) console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), code: err.code, cause: String(err.cause ?? thrown) }));
+    if (err.status >= 500) apiLog('request_failed', { level: 'error', request_id: c.get('requestId'), code: err.code, cause: String(err.cause ?? thrown) });
     if (err.retryAfterSeconds !== undefined) c.header('Retry-After', String(err.retryAfterSeconds));
     return c.json(errorBody(err, c.get('requestId')), errorStatus(err.status));
   });

@@ -1,6 +1,7 @@
 // API keys are stored only as HMAC-SHA256(pepper, key): the table alone (a backup, a leaked export) does not
 // hold usable keys, and the pepper lives in a secret, not beside the data.
 import type { ApiKeyKind } from '../../shared/accounts.js';
+import { bytesToHex } from '../../shared/base64.js';
 import type { ApiKeyStore } from '../../shared/ports.js';
 
 const encoder = new TextEncoder();
@@ -15,12 +16,10 @@ function hmacKey(pepper: string): Promise<CryptoKey> {
   return key;
 }
 
-export const toHex = (bytes: ArrayBuffer): string =>
-  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 
 export async function hashApiKey(apiKey: string, pepper: string): Promise<string> {
   const signature = await crypto.subtle.sign('HMAC', await hmacKey(pepper), encoder.encode(apiKey));
-  return toHex(signature);
+  return bytesToHex(new Uint8Array(signature));
 }
 
 /** Registers `apiKey` for `tenant` (npm start's dev keys, tests); such keys are not listed by GET /v1/api-keys. */
@@ -29,5 +28,5 @@ export async function seedApiKey(table: Pick<ApiKeyStore, 'putApiKey'>, apiKey: 
 }
 
 export async function sha256Hex(text: string): Promise<string> {
-  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
 }

@@ -1,15 +1,7 @@
-// Job creation, in this order:
-//   validate (schema + prepareJob) → store input images in S3 (claim check, inputs/{tenant}/{job}/{n}.{ext})
-//   → claim the Idempotency-Key → send the SQS message (DESIGN §4.5) → put the job row (conditional, status
-//   queued) → 202.
-// The row goes last, so no half-job is ever visible as queued, even if this process dies at any line: a row
-// exists only once its message does. A failed send leaves nothing (the key is released; 503). A failed or
-// never-written row leaves a message without a row, which the worker drops after a grace period
-// (workers/gpu/orphan-message.ts; the grace outlasts this put's retries), and the client gets 503 and
-// retries. The worker can see a message before its row lands (a fast receive): it reads again before it
-// gives up. A process that died after claiming a key leaves a claim without a row: once it is older than
-// STALE_CLAIM_SECONDS, a retry with that key takes it over. Inputs stored for a request that then fails are
-// unreferenced and expire with the bucket's lifecycle rule.
+// Job creation, step by step in the order written down once, with the reasons and what a failure or a crash at
+// each step leaves behind, in docs/architecture.md §4.1 ("Creating a job"). The worker's side of a message
+// without a row: workers/gpu/orphan-message.ts.
+import { apiLog } from './api-log.js';
 import { PlatformError } from '../../shared/errors.js';
 import { newJobId } from '../../shared/ids.js';
 import { inputKey } from '../../shared/object-keys.js';
@@ -52,7 +44,7 @@ export async function emitSafely(emit: () => Promise<unknown> | undefined, job: 
   try {
     await emit();
   } catch (err) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'event emission failed', job_id: job.id, cause: String(err) }));
+    apiLog('event_emission_failed', { level: 'warn', job_id: job.id, cause: String(err) });
   }
 }
 
@@ -172,7 +164,7 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
     deadline: new Date(now.getTime() + settings.queueDeadlineSeconds * 1000).toISOString(),
   };
 
-  // The message first, then the row (see the top of this file): a row never exists without its message.
+  // The message first, then the row (docs/architecture.md §4.1): a row never exists without its message.
   const message: JobMessage = { v: 1, job_id: jobId, tenant, model: prepared.model, attempt: 1 };
   try {
     await deps.queue.send(message);

@@ -1,4 +1,4 @@
-// Every non-2xx reply of the API goes through toErrorResponse (DESIGN §4.3), so the envelope has exactly
+// Every non-2xx reply of the API goes through toErrorResponse (docs/architecture.md §4.3), so the envelope has exactly
 // one shape. Validation failures become invalid_request_error with `param` pointing into the request.
 import { HTTPException } from 'hono/http-exception';
 import type { z } from '@hono/zod-openapi';

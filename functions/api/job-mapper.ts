@@ -1,4 +1,4 @@
-// The one mapping from the stored job (camelCase) to the wire resource (snake_case, DESIGN §4.2).
+// The one mapping from the stored job (camelCase) to the wire resource (snake_case, docs/architecture.md §4.2).
 import type { JobRecord } from '../../shared/job.js';
 import type { ObjectStore } from '../../shared/ports.js';
 import type { JobResource } from './schemas/job-resource.js';

@@ -8,7 +8,7 @@ import { uploadKey } from '../../shared/object-keys.js';
 import type { ObjectStore } from '../../shared/ports.js';
 import type { ModelCatalog } from './deps.js';
 import { isDataUri, parseDataUri } from './images/data-uri.js';
-import { sniffImage, type ImageInfo } from './images/sniff.js';
+import { sniffImage, type ImageInfo } from '../../shared/image-sniff.js';
 import { DEFAULT_LIMITS as L } from './limits.js';
 import { FINAL_WEBHOOK_EVENTS, randomSeed } from './request-defaults.js';
 import type { ContentPart, JobRequest } from './schemas/job-request.js';

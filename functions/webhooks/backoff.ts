@@ -1,4 +1,4 @@
-// When to try a failed webhook delivery again (DESIGN §4.4): about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
+// When to try a failed webhook delivery again (docs/architecture.md §4.4): about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
 // 10 h, with jitter so endpoints that failed together are not retried together.
 
 /** Seconds to wait after failed attempt n (index n-1); after the last entry the delivery gives up. */

@@ -1,6 +1,7 @@
 // The webhook dispatcher's core: one events-queue message in, at most one delivery attempt out, every
 // attempt logged. Retries are new messages to the same queue (with `delivery.deliver_at`), so no process
 // holds state between attempts and a crash at any line only repeats an attempt.
+import { createLogger, type Log } from '../../shared/log.js';
 import type { DeliveryState, EventMessage } from '../../shared/events.js';
 import type { DeliveryLog, MessageQueue, ObjectStore, WebhookEndpointStore, WebhookEventStore, WebhookSecretStore } from '../../shared/ports.js';
 import { sleep as pause } from '../../shared/sleep.js';
@@ -23,7 +24,7 @@ export interface DispatcherOptions {
   presignTtlSeconds?: number;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-  log?: (entry: Record<string, unknown>) => void;
+  log?: Log;
 }
 
 export interface Dispatcher {
@@ -45,7 +46,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { table, events } = options;
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? pause;
-  const log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const log = options.log ?? createLogger({ component: 'dispatcher' });
   const presignTtlSeconds = options.presignTtlSeconds ?? 24 * 3600;
 
   async function render(message: EventMessage): Promise<string> {
@@ -83,7 +84,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       // once per replay).
       const delivered = earlier.some((d) => isSuccess(d.status) && (state.replay ? d.deliveryId === state.delivery_id : d.eventId === message.id));
       if (delivered) {
-        log({ ...base, msg: 'webhook already delivered', result: 'skipped' });
+        log('webhook_skipped', { ...base, result: 'skipped' });
         return 'skipped';
       }
       // Kept for replays; written beside the attempt rather than before it.
@@ -94,7 +95,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (disabled.includes(webhook.url)) {
         await keep;
         await table.putDelivery({ ...record, status: null, latencyMs: 0, errorClass: 'endpoint_disabled', at: now().toISOString() });
-        log({ ...base, msg: 'webhook endpoint disabled', result: 'disabled' });
+        log('webhook_endpoint_disabled', { ...base, result: 'disabled' });
         return 'disabled';
       }
 
@@ -107,21 +108,21 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const attemptLog = { ...base, status: outcome.status, latency_ms: outcome.latencyMs, error_class: outcome.errorClass };
 
       if (outcome.ok) {
-        log({ ...attemptLog, msg: 'webhook delivered', result: 'delivered' });
+        log('webhook_delivered', { ...attemptLog, result: 'delivered' });
         return 'delivered';
       }
       if (outcome.errorClass === 'gone') {
         await table.disableWebhookEndpoint(message.tenant, webhook.url);
-        log({ ...attemptLog, msg: 'webhook endpoint gone; disabled for tenant', result: 'disabled' });
+        log('webhook_endpoint_gone', { ...attemptLog, result: 'disabled' });
         return 'disabled';
       }
       if (outcome.permanent) {
-        log({ ...attemptLog, msg: 'webhook refused', result: 'refused' });
+        log('webhook_refused', { ...attemptLog, result: 'refused' });
         return 'refused';
       }
       const delay = retryDelaySeconds(state.attempt, outcome.retryAfterSeconds, options.backoff);
       if (delay === null) {
-        log({ ...attemptLog, msg: 'webhook retries exhausted', result: 'gave_up' });
+        log('webhook_gave_up', { ...attemptLog, result: 'gave_up' });
         return 'gave_up';
       }
       const deliverAt = new Date(now().getTime() + delay * 1000).toISOString();
@@ -129,7 +130,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         { ...message, delivery: { ...state, attempt: state.attempt + 1, deliver_at: deliverAt } },
         { delaySeconds: Math.min(MAX_SQS_DELAY_SECONDS, Math.floor(delay)) },
       );
-      log({ ...attemptLog, msg: 'webhook retry scheduled', result: 'retry_scheduled', deliver_at: deliverAt });
+      log('webhook_retry_scheduled', { ...attemptLog, result: 'retry_scheduled', deliver_at: deliverAt });
       return 'retry_scheduled';
     },
   };

@@ -3,13 +3,15 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createPlatformAdapters } from '../../shared/aws/adapters.js';
 import { loadConfig } from '../../shared/config.js';
+import { errorText } from '../../shared/error-text.js';
 import { parseEventMessage } from '../../shared/events.js';
+import { createLogger, type Log } from '../../shared/log.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { createNodeWebhookSender } from './node-sender.js';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
-export function createSqsHandler(dispatcher: Dispatcher, log: (entry: Record<string, unknown>) => void = (e) => console.log(JSON.stringify(e))): SqsHandler {
+export function createSqsHandler(dispatcher: Dispatcher, log: Log = createLogger({ component: 'dispatcher' })): SqsHandler {
   return async (event) => {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     await Promise.all(
@@ -17,7 +19,7 @@ export function createSqsHandler(dispatcher: Dispatcher, log: (entry: Record<str
         try {
           await dispatcher.handle(parseEventMessage(JSON.parse(record.body)));
         } catch (error) {
-          log({ level: 'error', msg: 'event handling failed; SQS will redeliver', message_id: record.messageId, error: String(error) });
+          log('event_handling_failed', { level: 'error', message_id: record.messageId, error: errorText(error) });
           failures.push({ itemIdentifier: record.messageId });
         }
       }),

@@ -36,7 +36,7 @@ export interface WebhookRequest {
 export interface WebhookSenderOptions {
   guard: SsrfGuard;
   connect: Connector;
-  /** DESIGN §4.4: an answer within 15 s or the attempt failed. */
+  /** docs/architecture.md §4.4: an answer within 15 s or the attempt failed. */
   timeoutMs?: number;
   now?: () => Date;
 }

@@ -2,6 +2,8 @@
 // message; a message is deleted only once handled, so a crash or an error leaves it for redelivery (and,
 // after maxReceiveCount, the events DLQ).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorText } from '../../shared/error-text.js';
+import { createLogger } from '../../shared/log.js';
 import type { EventMessage } from '../../shared/events.js';
 import type { MessageQueue, ReceivedMessage } from '../../shared/ports.js';
 import { createDispatcher, type DispatcherOptions } from './dispatcher.js';
@@ -33,7 +35,7 @@ export interface RunningDispatcher {
 export function startDispatcher(options: StartDispatcherOptions): RunningDispatcher {
   const send = options.send ?? createNodeWebhookSender({ allowLoopbackWebhooks: options.allowLoopbackWebhooks });
   const dispatcher = createDispatcher({ ...options, send });
-  const log = options.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const log = options.log ?? createLogger({ component: 'dispatcher' });
   const handled: Record<string, number> = {};
   let running = true;
 
@@ -47,7 +49,7 @@ export function startDispatcher(options: StartDispatcherOptions): RunningDispatc
       await options.events.delete(message.receiptHandle);
     } catch (error) {
       handled.error = (handled.error ?? 0) + 1;
-      log({ level: 'error', msg: 'event handling failed; left for redelivery', event_id: message.body.id, error: String(error) });
+      log('event_handling_failed', { level: 'error', event_id: message.body.id, error: errorText(error) });
     }
   }
 
@@ -66,7 +68,7 @@ export function startDispatcher(options: StartDispatcherOptions): RunningDispatc
           visibilitySeconds: options.visibilitySeconds ?? 60,
         });
       } catch (error) {
-        log({ level: 'error', msg: 'events receive failed', error: String(error) });
+        log('events_receive_failed', { level: 'error', error: errorText(error) });
         await sleep(1000);
         continue;
       }

@@ -3,6 +3,7 @@
 import type { PlatformAdapters } from '../../shared/aws/adapters.js';
 import type { Config } from '../../shared/config.js';
 import { parseEventMessage } from '../../shared/events.js';
+import type { Log } from '../../shared/log.js';
 import { ensureWebhookSecret } from '../../shared/webhook-secrets.js';
 import type { WebhookRouteDeps } from '../api/routes/webhook-secret.js';
 import type { BackoffOptions } from './backoff.js';
@@ -16,7 +17,7 @@ export interface StartWebhooksOptions {
   /** `DEV_WEBHOOK_SECRET` (whsec_…): the dev tenant's secret; a random one (kept in the table) when unset. */
   devSecret?: string;
   backoff?: BackoffOptions;
-  log?: (entry: Record<string, unknown>) => void;
+  log?: Log;
 }
 
 export interface StartedWebhooks {

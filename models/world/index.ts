@@ -1,6 +1,6 @@
 // The world's programmatic API, for the eval (npm run eval) and tests.
 export * from './config.js';
-export { createRng, deriveSeed, type Rng } from './rng.js';
+export { createWorldRng, deriveSeed, type Rng } from './rng.js';
 export { randomScene, positionOf, type Scene, type SceneShape } from './scene.js';
 export { renderScene, type RgbImage } from './render.js';
 export { encodePng, decodeImage } from './png.js';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, deriveSeed, randomScene, renderScene } from './index.js';
+import { createWorldRng, deriveSeed, randomScene, renderScene } from './index.js';
 import { readScene } from './read-scene.js';
 
 describe('readScene', () => {
   it('reads every rendered scene back exactly: shapes, cells, jitter and background', () => {
     for (let i = 0; i < 300; i += 1) {
-      const scene = randomScene(createRng(deriveSeed(91, i)));
+      const scene = randomScene(createWorldRng(deriveSeed(91, i)));
       const expected = { ...scene, shapes: [...scene.shapes].sort((a, b) => a.cell - b.cell) };
       expect(readScene(renderScene(scene))).toEqual(expected);
     }

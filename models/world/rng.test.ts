@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, deriveSeed } from './rng.js';
+import { createWorldRng, deriveSeed } from './rng.js';
 import { sampleTask, type TaskKind } from './tasks.js';
 
 /** What makes two records the same example: kind, every text part, and the scenes. */
 function exampleKey(seed: number, index: number, kind: TaskKind): string {
-  const task = sampleTask(createRng(deriveSeed(seed, index)), kind);
+  const task = sampleTask(createWorldRng(deriveSeed(seed, index)), kind);
   const texts = task.messages.map((m) => m.content.map((p) => (p.type === 'text' ? p.text : `<image ${p.image}>`)));
   return JSON.stringify([kind, texts, task.scene, task.targetScene]);
 }

@@ -12,7 +12,7 @@ export interface Rng {
   shuffle<T>(items: readonly T[]): T[];
 }
 
-export function createRng(seed: number): Rng {
+export function createWorldRng(seed: number): Rng {
   let state = seed >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { PALETTE } from './config.js';
 import { sampleEdit } from './edits.js';
 import { renderScene, type RgbImage } from './render.js';
-import { createRng } from './rng.js';
+import { createWorldRng } from './rng.js';
 import { randomScene, type Scene } from './scene.js';
 import { scoreAnswer, scoreEdit, scoreGeneration } from './score.js';
 
 const SCENES = 500;
 
 function withNoise(image: RgbImage, seed: number, amplitude: number): RgbImage {
-  const rng = createRng(seed);
+  const rng = createWorldRng(seed);
   return { ...image, rgb: image.rgb.map((v) => Math.max(0, Math.min(255, v + rng.range(-amplitude, amplitude)))) };
 }
 
@@ -47,7 +47,7 @@ const example: Scene = {
 
 describe('scoreGeneration', () => {
   it(`accepts every ground-truth render over ${SCENES} random scenes, also under ±20 noise per channel`, () => {
-    const rng = createRng(11);
+    const rng = createWorldRng(11);
     let clean = 0;
     let noisy = 0;
     for (let i = 0; i < SCENES; i++) {
@@ -60,7 +60,7 @@ describe('scoreGeneration', () => {
   });
 
   it('reads soft edges (3×3 box blur) and a brightness shift as the shapes they blur', () => {
-    const rng = createRng(13);
+    const rng = createWorldRng(13);
     let soft = 0;
     let brighter = 0;
     for (let i = 0; i < 300; i++) {
@@ -104,7 +104,7 @@ describe('scoreGeneration', () => {
 
 describe('scoreEdit', () => {
   it(`accepts every ground-truth edit over ${SCENES} random edits, also under ±20 noise`, () => {
-    const rng = createRng(12);
+    const rng = createWorldRng(12);
     let clean = 0;
     let noisy = 0;
     let unedited = 0;
@@ -121,7 +121,7 @@ describe('scoreEdit', () => {
   });
 
   it('fails preservation when an untouched shape moves, a shape appears, or the background changes', () => {
-    const rng = createRng(3);
+    const rng = createWorldRng(3);
     const edit = sampleEdit(rng, example, 'colour');
     const changed = edit.target.shapes.find((s) => !example.shapes.includes(s));
     const untouched = edit.target.shapes.find((s) => example.shapes.includes(s));
@@ -134,7 +134,7 @@ describe('scoreEdit', () => {
   });
 
   it('fails application when a removed shape is still there', () => {
-    const edit = sampleEdit(createRng(4), example, 'remove');
+    const edit = sampleEdit(createWorldRng(4), example, 'remove');
     expect(edit.target.shapes).toHaveLength(1);
     expect(scoreEdit(renderScene(example), example, edit.target)).toMatchObject({ ok: false, applied: false });
   });

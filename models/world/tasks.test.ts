@@ -4,7 +4,7 @@ import { createTokenizer } from '../../workers/model/tokenizer.js';
 import { EDIT_OPS, sampleEdit } from './edits.js';
 import { describeScene } from './language.js';
 import { QUESTION_KINDS, sampleQuestion } from './questions.js';
-import { createRng } from './rng.js';
+import { createWorldRng } from './rng.js';
 import { sameShape, type Scene } from './scene.js';
 import { TASK_KINDS, sampleTask } from './tasks.js';
 
@@ -20,14 +20,14 @@ const scene: Scene = {
 describe('tasks', () => {
   it('are a pure function of the seed', () => {
     for (const kind of TASK_KINDS) {
-      expect(sampleTask(createRng(42), kind)).toEqual(sampleTask(createRng(42), kind));
-      expect(sampleTask(createRng(42), kind)).not.toEqual(sampleTask(createRng(43), kind));
+      expect(sampleTask(createWorldRng(42), kind)).toEqual(sampleTask(createWorldRng(42), kind));
+      expect(sampleTask(createWorldRng(42), kind)).not.toEqual(sampleTask(createWorldRng(43), kind));
     }
   });
 
   it('only use words of the closed vocabulary', () => {
     const tokenizer = createTokenizer(buildTokenizerJson());
-    const rng = createRng(7);
+    const rng = createWorldRng(7);
     const unknown = new Set<string>();
     for (let i = 0; i < 2000; i++) {
       const task = sampleTask(rng, TASK_KINDS[i % TASK_KINDS.length] ?? 'generation');
@@ -43,7 +43,7 @@ describe('tasks', () => {
   });
 
   it('end with the final assistant reply as the target, images in order', () => {
-    const rng = createRng(9);
+    const rng = createWorldRng(9);
     for (let i = 0; i < 400; i++) {
       const task = sampleTask(rng, 'multiturn');
       expect(task.messages.at(-1)?.role).toBe('assistant');
@@ -57,7 +57,7 @@ describe('tasks', () => {
 
 describe('edits', () => {
   it('change exactly what the instruction names and keep jitter and background', () => {
-    const rng = createRng(5);
+    const rng = createWorldRng(5);
     for (let i = 0; i < 300; i++) {
       const op = EDIT_OPS[i % EDIT_OPS.length] ?? 'colour';
       const source: Scene = op === 'add' ? { ...scene, shapes: scene.shapes.slice(0, 2) } : scene;
@@ -78,11 +78,11 @@ describe('edits', () => {
   });
 
   it('name a shape unambiguously', () => {
-    const edit = sampleEdit(createRng(1), scene, 'colour');
+    const edit = sampleEdit(createWorldRng(1), scene, 'colour');
     expect(edit.instruction).toMatch(/^(Make|Change|Turn|Paint) the /);
     // Two circles: "the circle" alone would be ambiguous, so it never appears as the whole reference.
     for (let seed = 0; seed < 200; seed++) {
-      expect(sampleEdit(createRng(seed), scene, 'remove').instruction).not.toMatch(/ the circle\.$/);
+      expect(sampleEdit(createWorldRng(seed), scene, 'remove').instruction).not.toMatch(/ the circle\.$/);
     }
   });
 });
@@ -92,7 +92,7 @@ describe('questions', () => {
     const answers = new Map<string, string>();
     for (const kind of QUESTION_KINDS) {
       for (let seed = 0; seed < 300; seed++) {
-        const q = sampleQuestion(createRng(seed), scene, kind);
+        const q = sampleQuestion(createWorldRng(seed), scene, kind);
         answers.set(q.question, q.answer);
       }
     }

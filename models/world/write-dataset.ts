@@ -10,7 +10,7 @@ import { CHAT_TEMPLATE, IMAGE_TOKENS } from './config.js';
 import { toRecord } from './dataset.js';
 import { encodePng } from './png.js';
 import { renderScene } from './render.js';
-import { createRng, deriveSeed, type Rng } from './rng.js';
+import { createWorldRng, deriveSeed, type Rng } from './rng.js';
 import { TASK_KINDS, sampleTask, type TaskKind } from './tasks.js';
 import { worldDescription } from './world-json.js';
 
@@ -62,7 +62,7 @@ export async function writeDataset(options: WriteDatasetOptions): Promise<WriteD
   const limit = options.concurrency ?? 32;
   let failure: unknown;
   for (let i = 0; i < options.n; i++) {
-    const rng = createRng(deriveSeed(options.seed, i));
+    const rng = createWorldRng(deriveSeed(options.seed, i));
     const task = sampleTask(rng, pickKind(rng, mix));
     const record = toRecord(`${options.split}-${String(i).padStart(6, '0')}`, task, chat);
     counts[task.task]++;

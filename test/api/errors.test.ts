@@ -1,4 +1,4 @@
-// Every error type of DESIGN §4.3 through the real app, each in the one envelope with a useful `param`.
+// Every error type of docs/architecture.md §4.3 through the real app, each in the one envelope with a useful `param`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, LOCAL_CREDENTIALS } from '../../shared/aws/clients.js';
 import { createDynamoJobStore } from '../../shared/aws/dynamo-job-store.js';

@@ -16,7 +16,7 @@ import { startLocalStack, type LocalStack } from '../support/local-stack.js';
 import { readSse, type SseEvent } from '../support/sse.js';
 import { MODELS, PEPPER } from './api-harness.js';
 
-const dir = bundleDir();
+const dir = bundleDir('job events stream');
 let stack: LocalStack;
 let server: ApiServer;
 let worker: RunningWorker | null = null;

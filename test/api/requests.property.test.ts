@@ -1,5 +1,5 @@
 // Property-based: thousands of generated requests, good and bad, against the real app and local stack.
-// Properties: never a 5xx; every 4xx is the DESIGN §4.3 envelope; every valid request is accepted (202) and
+// Properties: never a 5xx; every 4xx is the docs/architecture.md §4.3 envelope; every valid request is accepted (202) and
 // reads back as the same job. PROPERTY_RUNS scales the run (default 2000 requests).
 import fc from 'fast-check';
 import sharp from 'sharp';

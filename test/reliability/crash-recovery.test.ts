@@ -9,7 +9,7 @@ import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
 import { usageOfRows } from '../support/usage.js';
 import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, jobsQueueEmpty, quickJob, sleep, spawnWorker, waitFor, type ChildWorker } from './support.js';
 
-const dir = bundleDir();
+const dir = bundleDir('test/reliability/crash-recovery.test.ts');
 const JOBS = Number(process.env.RELIABILITY_JOBS ?? 300);
 const WORKERS = 2;
 const KILLS = Math.max(5, Math.round(JOBS / 10));

@@ -8,7 +8,7 @@ import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
 import { usageOfRows } from '../support/usage.js';
 import { bundleDir, collectEvents, eventsQueue, FINAL, healthState, jobsQueueEmpty, quickJob, spawnWorker, waitFor, type ChildWorker } from './support.js';
 
-const dir = bundleDir();
+const dir = bundleDir('test/reliability/delivery.test.ts');
 let h: ApiHarness;
 const children: ChildWorker[] = [];
 

@@ -10,7 +10,7 @@ import type { RunningWorker } from '../../workers/gpu/start-worker.js';
 import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
 import { bundleDir, FINAL, startInProcessWorker, waitFor } from './support.js';
 
-const dir = bundleDir();
+const dir = bundleDir('test/reliability/ssrf.test.ts');
 const PUBLIC_ADDRESS = '93.184.216.34';
 const DNS: Record<string, string[]> = {
   'images.example.com': [PUBLIC_ADDRESS],

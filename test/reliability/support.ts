@@ -1,8 +1,8 @@
 // Shared pieces of the worker and reliability tests: the bundle to run (real, else the smoke bundle), a
 // worker wired exactly as main.ts wires it (in-process or as a real child process), job submission through
 // the real API, and a reader of the events queue.
+import type { Log } from '../../shared/log.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../shared/config.js';
 import { createEventEmitter, parseEventMessage, type EventMessage } from '../../shared/events.js';
@@ -15,17 +15,15 @@ import { loadModel } from '../../workers/model/index.js';
 import type { LoadedModel } from '../../workers/model/types.js';
 import { loadWorkerConfig } from '../../workers/gpu/config.js';
 import { startWorker, type RunningWorker } from '../../workers/gpu/start-worker.js';
+import { bundleForSuite } from '../support/bundle.js';
 import { waitFor } from '../support/wait.js';
 import type { LocalStack } from '../support/local-stack.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
-/** The committed bundle when present, else the trainer's smoke bundle; null when neither exists. */
-export function bundleDir(): string | null {
-  for (const dir of [join(ROOT, 'models/nexus-mini'), join(ROOT, '.cache/smoke-bundle')]) {
-    if (existsSync(join(dir, 'manifest.json'))) return dir;
-  }
-  return null;
+/** The bundle for the suite (see test/support/bundle.ts): null (skip) locally without one, a failure in CI. */
+export function bundleDir(suite: string): string | null {
+  return bundleForSuite(suite);
 }
 
 /**
@@ -60,7 +58,7 @@ export interface InProcessWorkerOptions {
   env?: Record<string, string>;
   resolver?: Resolver;
   connector?: Connector;
-  log?: (event: string, fields: Record<string, unknown>) => void;
+  log?: Log;
   /** Observes each runBatch call's size (the real model still runs). */
   onRunBatch?: (size: number) => void;
   /** Holds each diffusion step this long (the real model still runs): a slower accelerator, so that a test can
@@ -126,7 +124,7 @@ export function spawnWorker(stack: LocalStack, dir: string, env: Record<string, 
   const collect = (chunk: Buffer): void => {
     const text = chunk.toString();
     output.push(text);
-    const match = /"event":"worker_ready".*?"healthPort":(\d+)/.exec(text);
+    const match = /"event":"worker_ready".*?"health_port":(\d+)/.exec(text);
     if (match?.[1] !== undefined) markReady(Number(match[1]));
   };
   child.stdout?.on('data', collect);

@@ -13,7 +13,7 @@ import { startApiHarness, type ApiHarness } from '../api/api-harness.js';
 import { closedPort } from '../support/ports.js';
 import { bundleDir, eventsQueue, FINAL, quickJob, sleep, spawnWorker, waitFor, type ChildWorker } from './support.js';
 
-const dir = bundleDir();
+const dir = bundleDir('test/reliability/webhooks-e2e.test.ts');
 let h: ApiHarness;
 let secret: string;
 let dispatcher: RunningDispatcher | null = null;

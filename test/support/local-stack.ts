@@ -50,7 +50,7 @@ const jobMessage = z.object({
   attempt: z.number().int(),
 });
 
-/** Structural check of a jobs-queue body (DESIGN §4.5); the worker's own parser may be stricter. */
+/** Structural check of a jobs-queue body (docs/architecture.md §4.5); the worker's own parser may be stricter. */
 export function parseJobMessage(raw: unknown): JobMessage {
   return jobMessage.parse(raw);
 }

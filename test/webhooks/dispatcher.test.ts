@@ -38,7 +38,7 @@ beforeAll(async () => {
     allowLoopbackWebhooks: true,
     backoff: { scale: 0.002, jitter: 0 },
     waitSeconds: 1,
-    log: (entry) => logs.push(entry),
+    log: (event, fields) => logs.push({ event, ...fields }),
   });
 });
 

@@ -3,6 +3,8 @@
 // its job becomes `failed` with a clear error and a job.failed event (so its webhook goes out). Runs in every
 // worker; SQS hands each message to one of them.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Log } from '../../shared/log.js';
+import { errorText } from '../../shared/error-text.js';
 import type { JobMessage } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
 import type { JobStore, MessageQueue, ReceivedMessage } from '../../shared/ports.js';
@@ -15,7 +17,7 @@ export interface DlqConsumerOptions {
   events: JobEventSink;
   now: () => Date;
   waitSeconds: number;
-  log: (event: string, fields: Record<string, unknown>) => void;
+  log: Log;
 }
 
 export interface DlqConsumer {
@@ -68,10 +70,10 @@ export function createDlqConsumer(options: DlqConsumerOptions): DlqConsumer {
         for (const message of messages) {
           await handleDeadLetter(message, options);
           await options.dlq.delete(message.receiptHandle);
-          options.log('dead_letter_failed_job', { jobId: message.body.job_id });
+          options.log('dead_letter_failed_job', { job_id: message.body.job_id });
         }
       } catch (error) {
-        options.log('dlq_error', { error: error instanceof Error ? error.message : String(error) });
+        options.log('dlq_error', { error: errorText(error) });
         await sleep(1_000);
       }
     }

@@ -7,7 +7,7 @@ import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js'
 import { bundleDir, quickJob, startInProcessWorker } from '../../test/reliability/support.js';
 import { sleep } from '../../test/support/wait.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/drain-poll.test.ts');
 let h: ApiHarness;
 
 beforeAll(async () => {

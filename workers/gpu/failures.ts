@@ -1,10 +1,11 @@
-// The one place where the worker decides what a failure means (DESIGN §5: classify once).
+// The one place where the worker decides what a failure means (docs/architecture.md §7: classify once).
 // permanent: the request itself is bad → the job fails at once, the message is deleted, no retry.
 // transient: the fault is ours or a dependency's → the message is left for redelivery after a backoff;
 // exhausted: a transient failure on the queue's last delivery (maxReceiveCount) → the job fails there with
 //   that failure's own cause, rather than going to the DLQ, whose consumer can only say that every try failed.
 // A crash needs no code: the message reappears after its visibility timeout and a later delivery takes over;
 //   after maxReceiveCount deliveries SQS moves it to the DLQ and the DLQ consumer fails the job.
+import { errorText } from '../../shared/error-text.js';
 import { PlatformError } from '../../shared/errors.js';
 import type { JobError } from '../../shared/job.js';
 import { ModelError } from '../model/errors.js';
@@ -61,10 +62,6 @@ function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError') && !(error instanceof ModelError);
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 const PERMANENT_MODEL_CODES = new Set(['invalid_image', 'invalid_request', 'context_too_long']);
 
 export function classifyFailure(error: unknown, receiveCount: number, retry: RetryPolicy = DEFAULT_RETRY): FailureClass {
@@ -82,7 +79,7 @@ export function classifyFailure(error: unknown, receiveCount: number, retry: Ret
   const cause: JobError =
     error instanceof TransientInputError
       ? { type: error.type, message: error.message, retryable: true }
-      : { type: 'worker_error', message: message(error), retryable: true };
+      : { type: 'worker_error', message: errorText(error), retryable: true };
   if (receiveCount >= retry.maxReceiveCount) {
     return { kind: 'exhausted', error: { ...cause, message: `${cause.message} (after ${receiveCount} attempts)` } };
   }

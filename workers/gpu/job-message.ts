@@ -1,4 +1,4 @@
-// The jobs-queue body (DESIGN §4.5), checked once where it enters the worker.
+// The jobs-queue body (docs/architecture.md §4.5), checked once where it enters the worker.
 import { z } from 'zod';
 import type { JobMessage } from '../../shared/job.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../test/support/local-stack.js';
 import { bundleDir, healthState, spawnWorker } from '../../test/reliability/support.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/main.test.ts');
 let stack: LocalStack;
 let scratch: string;
 

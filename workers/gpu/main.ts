@@ -1,17 +1,17 @@
 // Container entry of the GPU worker: read config, load the bundle once (warm-up run), poll the jobs queue.
 // SIGTERM/SIGINT drain (stop polling, finish or release in-flight jobs within the grace period) and exit 0;
 // a start that cannot load the bundle exits 1 so the orchestrator replaces the task.
+import { errorText } from '../../shared/error-text.js';
 import { loadConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/log.js';
 import { createSqsMessageQueue } from '../../shared/aws/sqs-message-queue.js';
 import { createEventEmitter, parseEventMessage } from '../../shared/events.js';
 import { loadModel } from '../model/index.js';
 import { loadWorkerConfig } from './config.js';
 import { loadModelInThread } from './model-thread.js';
-import { startWorker, type Log } from './start-worker.js';
+import { startWorker } from './start-worker.js';
 
-const log: Log = (event, fields) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'worker', event, ...fields })}\n`);
-};
+const log = createLogger({ component: 'worker' });
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
         process.exit(0);
       },
       (error: unknown) => {
-        log('drain_failed', { error: error instanceof Error ? error.message : String(error) });
+        log('drain_failed', { error: errorText(error) });
         process.exit(1);
       },
     );
@@ -60,6 +60,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log('start_failed', { error: error instanceof Error ? error.message : String(error) });
+  log('start_failed', { error: errorText(error) });
   process.exit(1);
 });

@@ -11,7 +11,7 @@ import { loadWorkerConfig } from './config.js';
 import { loadModelInThread } from './model-thread.js';
 import { startWorker } from './start-worker.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/model-death.test.ts');
 let stack: LocalStack | null = null;
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { classifyFailure } from './failures.js';
 import type { Worker } from 'node:worker_threads';
 import { loadModelInThread, modelDeath } from './model-thread.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/model-thread.test.ts');
 let threaded: LoadedModel | null = null;
 
 const request = (seed: number, extra: Partial<ModelRequest> = {}): ModelRequest => ({

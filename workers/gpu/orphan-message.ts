@@ -1,9 +1,10 @@
 // A delivery whose job row is not there. The API sends a job's message before it writes the row
-// (functions/api/create-job.ts), so that a row never exists without its message; the price is that a fast
+// (docs/architecture.md §4.1), so that a row never exists without its message; the price is that a fast
 // receive can come before the row lands, and that a request which failed or died between the two leaves a
 // message with no row at all. So: read again for a moment (the common race), then hand the message back for
 // later, and drop it only once the API has long given up on that row.
 import { setTimeout as pause } from 'node:timers/promises';
+import type { Log } from '../../shared/log.js';
 import type { JobMessage } from '../../shared/job.js';
 import type { JobStore, ReceivedMessage } from '../../shared/ports.js';
 import type { Disposition } from './process-job.js';
@@ -20,7 +21,7 @@ export const MISSING_ROW_RELEASE_SECONDS = [1, 30, 120] as const;
 
 export interface MissingRowDeps {
   table: Pick<JobStore, 'getJob'>;
-  log: (event: string, fields: Record<string, unknown>) => void;
+  log: Log;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -34,9 +35,9 @@ export async function settleMissingRow(message: ReceivedMessage<JobMessage>, dep
   }
   const delaySeconds = MISSING_ROW_RELEASE_SECONDS[message.receiveCount - 1];
   if (delaySeconds !== undefined) {
-    deps.log('job_row_pending', { jobId, tenant, receiveCount: message.receiveCount, retryInSeconds: delaySeconds });
+    deps.log('job_row_pending', { job_id: jobId, tenant, receive_count: message.receiveCount, retry_in_seconds: delaySeconds });
     return { action: 'release', delaySeconds };
   }
-  deps.log('orphan_message_dropped', { jobId, tenant, receiveCount: message.receiveCount });
+  deps.log('orphan_message_dropped', { job_id: jobId, tenant, receive_count: message.receiveCount });
   return { action: 'delete' };
 }

@@ -6,7 +6,7 @@ import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js'
 import { bundleDir, collectEvents, eventsQueue, FINAL, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
 import type { RunningWorker } from './start-worker.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/prefetch.test.ts');
 let h: ApiHarness;
 let worker: RunningWorker | null = null;
 

@@ -1,7 +1,9 @@
-// One job's life in the worker, written so that the process may die at any line (DESIGN §4.7):
+// One job's life in the worker, written so that the process may die at any line (docs/architecture.md §5):
 // claim (conditional queued → running, or takeover of a crashed run by a later delivery), inputs, and after
 // the model: outputs under deterministic keys, the final state + usage in one conditional write, usage
 // counters and the terminal event only by the winner of that write, and only then the message goes.
+import type { Log } from '../../shared/log.js';
+import { errorText } from '../../shared/error-text.js';
 import type { JobMessage, JobRecord } from '../../shared/job.js';
 import { FINAL_STATUSES } from '../../shared/job.js';
 import type { AccountStore } from '../../shared/accounts.js';
@@ -28,7 +30,7 @@ export interface JobDeps {
   modelId: string;
   retry: RetryPolicy;
   now: () => Date;
-  log: (event: string, fields: Record<string, unknown>) => void;
+  log: Log;
 }
 
 /** What to do with the queue message once the job's part in this process is over. */
@@ -132,7 +134,7 @@ async function settleUnclaimable(message: ReceivedMessage<JobMessage>, deps: Job
   if (job.status === 'running' && (job.attempt ?? 0) >= message.receiveCount) {
     // A duplicate delivery while the run that claimed the job is alive: no second run. The claiming
     // delivery's message stays in flight, so a crash of that run still brings the job back.
-    deps.log('duplicate_delivery', { jobId, attempt: job.attempt, receiveCount: message.receiveCount });
+    deps.log('duplicate_delivery', { job_id: jobId, attempt: job.attempt, receive_count: message.receiveCount });
     return { action: 'delete' };
   }
   return null; // the row changed between the claim and the read: try the claim again
@@ -167,7 +169,7 @@ export async function claimDelivery(message: ReceivedMessage<JobMessage>, deps: 
       const failed = await finalize(claimed, 'failed', { error }, deps, ['running']);
       return { kind: 'settled', disposition: failed === null ? await afterLostWrite(claimed, deps) : { action: 'delete' } };
     }
-    if (!firstStart) deps.log('takeover', { jobId, attempt: message.receiveCount });
+    if (!firstStart) deps.log('takeover', { job_id: jobId, attempt: message.receiveCount });
 
     const item: RunItem = {
       message,
@@ -273,7 +275,7 @@ export async function cancelRun(item: RunItem, deps: JobDeps, from: JobRecord['s
 export async function failRun(item: RunItem, error: unknown, deps: JobDeps): Promise<Disposition> {
   await item.pending.catch(() => undefined);
   const failure = classifyFailure(error, item.message.receiveCount, deps.retry);
-  deps.log('job_error', { jobId: item.job.id, kind: failure.kind, error: error instanceof Error ? error.message : String(error) });
+  deps.log('job_error', { job_id: item.job.id, kind: failure.kind, error: errorText(error) });
   // Both hand the job back, unless a cancel is pending (releaseRun honours it).
   if (failure.kind === 'aborted') return releaseRun(item, deps, 0);
   if (failure.kind === 'transient') return releaseRun(item, deps, failure.delaySeconds);

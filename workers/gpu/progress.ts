@@ -1,5 +1,6 @@
 // Progress from the runtime → the job rows, throttled per job. The conditional write returns the row, which
 // is also how a cancel request reaches the run: it is checked between steps at the throttle's pace.
+import { errorText } from '../../shared/error-text.js';
 import type { ModelProgress } from '../model/types.js';
 import type { JobDeps, RunItem } from './process-job.js';
 import { wantsEvent } from './job-events.js';
@@ -57,7 +58,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
       if (at - (last.get(item) ?? 0) < options.intervalMs) return;
       last.set(item, at);
       const pending = write(item, progress).catch((error: unknown) => {
-        options.deps.log('progress_write_failed', { jobId: item.job.id, error: error instanceof Error ? error.message : String(error) });
+        options.deps.log('progress_write_failed', { job_id: item.job.id, error: errorText(error) });
       });
       inFlight.add(pending);
       void pending.finally(() => inFlight.delete(pending));

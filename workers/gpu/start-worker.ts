@@ -1,6 +1,8 @@
 // Wires one worker from config: adapters, the image fetcher behind the SSRF guard, the bundle (fetched from
 // S3 when configured, loaded once, warmed up), the health server, the job loop and the DLQ consumer.
 // main.ts (the container entry) and `npm start` (in-process) both call this.
+import type { Log } from '../../shared/log.js';
+import { errorText } from '../../shared/error-text.js';
 import { createAwsClients, LOCAL_CREDENTIALS, type AwsClients } from '../../shared/aws/clients.js';
 import { createDynamoJobTable } from '../../shared/aws/dynamo-job-table.js';
 import { createS3ObjectStore } from '../../shared/aws/s3-object-store.js';
@@ -25,7 +27,7 @@ import { createTaskProtection } from './task-protection.js';
 import { warmUp } from './warm-up.js';
 import { createWorker } from './worker.js';
 
-export type Log = (event: string, fields: Record<string, unknown>) => void;
+export type { Log } from '../../shared/log.js';
 
 export interface StartWorkerOptions {
   config: Config;
@@ -83,9 +85,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...(settings.intraOpSpinning === undefined ? {} : { allowSpinning: settings.intraOpSpinning }),
     });
     const warmMs = await warmUp(model);
-    log('model_loaded', { model: `${model.name}@${model.version}`, loadMs: Date.now() - started - warmMs, warmUpMs: warmMs });
+    log('model_loaded', { model: `${model.name}@${model.version}`, load_ms: Date.now() - started - warmMs, warm_up_ms: warmMs });
   } catch (error) {
-    health.set('failed', error instanceof Error ? error.message : String(error));
+    health.set('failed', errorText(error));
     await closeAll();
     throw error;
   }
@@ -98,7 +100,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     client: clients.sqs,
     queueUrl: jobsUrl,
     parse: parseJobMessage,
-    onInvalid: (info) => log('invalid_message', { messageId: info.messageId }),
+    onInvalid: (info) => log('invalid_message', { message_id: info.messageId }),
   });
   const events = options.createEvents({ table, clients, eventsQueueUrl: eventsUrl });
   const guard = createSsrfGuard({ resolve: options.resolver ?? dnsResolver, allowLoopback: settings.allowLoopbackFetch });
@@ -149,7 +151,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     void Promise.all([loop.drain(), dlq?.stop()]);
     return error;
   });
-  log('worker_ready', { model: modelId, healthPort: server.port, batchSize: settings.batchSize, batchWindowMs: settings.batchWindowMs, taskProtection: settings.taskProtection.agentUri !== null });
+  log('worker_ready', { model: modelId, health_port: server.port, batch_size: settings.batchSize, batch_window_ms: settings.batchWindowMs, task_protection: settings.taskProtection.agentUri !== null });
 
   let draining: Promise<void> | null = null;
   return {

@@ -1,7 +1,7 @@
 // Task protection against a loopback stand-in for the ECS agent, with a manual clock for the timers.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadWorkerConfig } from './config.js';
-import { startFakeAgent, type FakeAgent } from './task-protection-agent.js';
+import { startFakeAgent, type FakeAgent } from '../../test/support/fake-ecs-agent.js';
 import { createTaskProtection, type ProtectionClock } from './task-protection.js';
 
 interface ManualClock extends ProtectionClock {
@@ -83,7 +83,7 @@ describe('task protection', () => {
       ['task_protection', true],
       ['task_protection', false],
     ]);
-    expect(logs[0]?.fields.expiresAt).toBe(new Date(30 * 60_000).toISOString());
+    expect(logs[0]?.fields.expires_at).toBe(new Date(30 * 60_000).toISOString());
     // A second idle changes nothing, and stop has nothing left to drop.
     protection.idle();
     await protection.stop();

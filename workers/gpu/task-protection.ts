@@ -2,8 +2,9 @@
 // service scale-in picks an idle task instead of killing one mid-job. Without ECS_AGENT_URI (local runs) it is a
 // no-op. Every request is best effort: a failure is logged and the worker carries on, because the worst case of
 // an unprotected task is a job that goes back to the queue, while a crashed worker loses all of its jobs.
+import { errorText } from '../../shared/error-text.js';
+import type { Log } from '../../shared/log.js';
 
-export type Log = (event: string, fields: Record<string, unknown>) => void;
 
 export interface ProtectionClock {
   now(): number;
@@ -55,7 +56,6 @@ export const noTaskProtection: TaskProtection = {
   settled: async () => undefined,
 };
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The agent answers { protection } on success and { failure } or { error } otherwise, sometimes with 200. */
 function agentProblem(status: number, body: unknown): string | null {
@@ -106,7 +106,7 @@ export function createTaskProtection(options: TaskProtectionOptions): TaskProtec
         log('task_protection_failed', { enabled, error: problem });
         return false;
       }
-      log('task_protection', { enabled, ...(enabled ? { expiresAt: new Date(clock.now() + minutes * 60_000).toISOString() } : {}) });
+      log('task_protection', { enabled, ...(enabled ? { expires_at: new Date(clock.now() + minutes * 60_000).toISOString() } : {}) });
       return true;
     } catch (error) {
       log('task_protection_failed', { enabled, error: errorText(error) });

@@ -6,9 +6,9 @@ import { startApiHarness, type ApiHarness } from '../../test/api/api-harness.js'
 import { sleep } from '../../test/support/wait.js';
 import { bundleDir, FINAL, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
 import type { RunningWorker } from './start-worker.js';
-import { startFakeAgent, type FakeAgent } from './task-protection-agent.js';
+import { startFakeAgent, type FakeAgent } from '../../test/support/fake-ecs-agent.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/task-protection.worker.test.ts');
 const ENABLE = { ProtectionEnabled: true, ExpiresInMinutes: 30 };
 const DISABLE = { ProtectionEnabled: false };
 let h: ApiHarness;

@@ -9,7 +9,7 @@ import { bundleDir, collectEvents, eventsQueue, FINAL, jobsQueueEmpty, quickJob,
 import { closedPort } from '../../test/support/ports.js';
 import type { RunningWorker } from './start-worker.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/transient-failures.test.ts');
 let h: ApiHarness;
 let worker: RunningWorker | null = null;
 /** Every transient failure is retried at once (backoff 0 s), so five deliveries take about a second. */

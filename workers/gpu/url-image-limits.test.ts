@@ -8,7 +8,7 @@ import { pngBytes, startApiHarness, type ApiHarness } from '../../test/api/api-h
 import { bundleDir, collectEvents, eventsQueue, FINAL, jobsQueueEmpty, quickJob, startInProcessWorker, waitFor } from '../../test/reliability/support.js';
 import type { RunningWorker } from './start-worker.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/url-image-limits.test.ts');
 let h: ApiHarness;
 let worker: RunningWorker | null = null;
 /** Path → bytes the loopback image server answers with. */

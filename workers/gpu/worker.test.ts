@@ -14,7 +14,7 @@ import { nearMissId } from '../../test/support/ids.js';
 import { usageOfRows } from '../../test/support/usage.js';
 import { sleep } from '../../test/support/wait.js';
 
-const dir = bundleDir();
+const dir = bundleDir('workers/gpu/worker.test.ts');
 let h: ApiHarness;
 let worker: RunningWorker | null = null;
 

@@ -6,7 +6,7 @@ import { sampleFlow } from './diffusion.js';
 import { throwIfAborted } from './errors.js';
 import { encodeImage, pixelValuesToRgb } from './image-codec.js';
 import type { Manifest } from './manifest.js';
-import { createRng, RNG_STREAM } from './prng.js';
+import { createRequestRng, RNG_STREAM } from './prng.js';
 import { encodeImages, preparePrompt, type RenderConversation } from './prompt.js';
 import { diffusionPlan, imagePolicy, validateRequest, type DiffusionPlan } from './request.js';
 import { floatData, runSession, type Sessions } from './sessions.js';
@@ -58,7 +58,7 @@ export async function runBatch(ctx: RunnerContext, requests: readonly ModelReque
       sampling: { temperature: r.temperature, topP: r.topP },
       maxTokens: r.maxTokens,
       imagePolicy: imagePolicy(r.modalities),
-      rng: createRng(r.seed, RNG_STREAM.sampling),
+      rng: createRequestRng(r.seed, RNG_STREAM.sampling),
     })),
     {
       mode: options.imageTokenMode ?? 'prefill',
@@ -99,7 +99,7 @@ export async function runBatch(ctx: RunnerContext, requests: readonly ModelReque
         condition: job.condition,
         ...(plan.kind === 'editing' && job.source !== undefined ? { source: job.source } : {}),
         guidance: job.plan.guidance,
-        noise: createRng(job.seed + job.k, RNG_STREAM.noise),
+        noise: createRequestRng(job.seed + job.k, RNG_STREAM.noise),
       })),
       {
         decoder: plan.kind === 'editing' ? sessions.edit_decoder : sessions.gen_decoder,

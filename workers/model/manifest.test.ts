@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exampleManifestJson } from './manifest-example.js';
+import { exampleManifestJson } from '../../test/support/manifest-example.js';
 import { bundlePath, parseManifest } from './manifest.js';
 
 describe('manifest', () => {

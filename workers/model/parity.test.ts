@@ -6,10 +6,9 @@ import { maxAbsDiff, parseGoldens, toTensor, type Goldens } from './goldens.js';
 import { loadModel, type RuntimeModel } from './index.js';
 import { bundlePath } from './manifest.js';
 import { runSession, type Sessions } from './sessions.js';
-import { findTestBundle, NO_BUNDLE_MESSAGE } from './test-bundle.js';
+import { bundleForSuite } from '../../test/support/bundle.js';
 
-const bundle = findTestBundle();
-if (bundle === null) console.warn(`parity tests skipped: ${NO_BUNDLE_MESSAGE}`);
+const bundle = bundleForSuite('workers/model/parity.test.ts');
 
 describe.skipIf(bundle === null)('parity with PyTorch goldens', () => {
   let model: RuntimeModel;

@@ -1,7 +1,7 @@
 // RGB bytes → PNG: one IHDR, one IDAT (rows unfiltered, zlib's default level 6), IEND. For the runtime's
-// small outputs sharp's pipeline set-up cost ~1.5 ms per image, several times the compression itself; this
-// writer costs only the deflate. Level 9 took 4x level 6's time (1.2 vs 0.3 ms on a 64x64 output) for files
-// under 1 % smaller. Fixed settings, so the same pixels always give the same bytes.
+// small outputs sharp's pipeline set-up costs several times the compression itself; this writer costs only the
+// deflate. Level 9 costs several times level 6 for files under 1 % smaller (figures: workers/model/README.md).
+// Fixed settings, so the same pixels always give the same bytes.
 import { crc32, deflate, deflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
 

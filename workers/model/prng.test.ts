@@ -1,30 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, gaussian, RNG_STREAM } from './prng.js';
+import { createRequestRng, gaussian, RNG_STREAM } from './prng.js';
 
 describe('prng', () => {
   it('is a pure function of seed and stream', () => {
-    const a = createRng(42, RNG_STREAM.noise);
-    const b = createRng(42, RNG_STREAM.noise);
+    const a = createRequestRng(42, RNG_STREAM.noise);
+    const b = createRequestRng(42, RNG_STREAM.noise);
     const xs = Array.from({ length: 20 }, () => a.next());
     expect(Array.from({ length: 20 }, () => b.next())).toEqual(xs);
-    const other = createRng(42, RNG_STREAM.sampling);
+    const other = createRequestRng(42, RNG_STREAM.sampling);
     expect(Array.from({ length: 20 }, () => other.next())).not.toEqual(xs);
     expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
   });
 
   it('pins the first values of seed 7 (a change here changes every stored output)', () => {
-    const rng = createRng(7, RNG_STREAM.noise);
+    const rng = createRequestRng(7, RNG_STREAM.noise);
     expect(Array.from({ length: 3 }, () => Math.round(rng.next() * 0x100000000))).toEqual(PINNED_U32);
   });
 
   it('separates seeds above 2^32', () => {
-    const lo = createRng(5, 0).next();
-    const hi = createRng(5 + 0x100000000, 0).next();
+    const lo = createRequestRng(5, 0).next();
+    const hi = createRequestRng(5 + 0x100000000, 0).next();
     expect(hi).not.toBe(lo);
   });
 
   it('gives standard normal noise', () => {
-    const z = gaussian(createRng(1, RNG_STREAM.noise), 200_000);
+    const z = gaussian(createRequestRng(1, RNG_STREAM.noise), 200_000);
     let mean = 0;
     for (const v of z) mean += v;
     mean /= z.length;
@@ -36,7 +36,7 @@ describe('prng', () => {
   });
 
   it('rejects seeds that are not safe integers', () => {
-    expect(() => createRng(1.5, 0)).toThrow(RangeError);
+    expect(() => createRequestRng(1.5, 0)).toThrow(RangeError);
   });
 });
 

@@ -21,7 +21,7 @@ function splitmix32(state: { s: number }): number {
  * sfc32 (Chris Doty-Humphrey's small fast counting generator), seeded from (seed, stream).
  * `stream` separates the generators one request needs (token sampling, diffusion noise).
  */
-export function createRng(seed: number, stream: number): Rng {
+export function createRequestRng(seed: number, stream: number): Rng {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
   const lo = seed >>> 0;
   const hi = Math.floor(seed / 0x100000000) >>> 0;

@@ -8,13 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode, maskedTokens, type DecodeRequest } from './autoregressive.js';
 import { LAST_MESSAGE_RULE } from '../../shared/job.js';
 import { loadModel, ModelError, type ModelRequest, type RuntimeModel } from './index.js';
-import { exampleManifestJson } from './manifest-example.js';
+import { exampleManifestJson } from '../../test/support/manifest-example.js';
 import { parseManifest } from './manifest.js';
-import { createRng, RNG_STREAM } from './prng.js';
-import { findTestBundle, NO_BUNDLE_MESSAGE } from './test-bundle.js';
+import { createRequestRng, RNG_STREAM } from './prng.js';
+import { bundleForSuite } from '../../test/support/bundle.js';
 
-const bundle = findTestBundle();
-if (bundle === null) console.warn(`runtime tests skipped: ${NO_BUNDLE_MESSAGE}`);
+const bundle = bundleForSuite('workers/model/runtime.test.ts');
 
 const GENERATE = 'Generate an image according to the following description: a large red circle in the top left';
 
@@ -73,7 +72,7 @@ describe.skipIf(bundle === null)('runtime on the bundle', () => {
       sampling: { temperature: 0, topP: 1 },
       maxTokens: 8,
       imagePolicy: 'force',
-      rng: createRng(1, RNG_STREAM.sampling),
+      rng: createRequestRng(1, RNG_STREAM.sampling),
     });
     const [one] = await decode(model.context.decoder, [make()], { mode: 'prefill' });
     const [seq] = await decode(model.context.decoder, [make()], { mode: 'sequential' });

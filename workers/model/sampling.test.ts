@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, RNG_STREAM } from './prng.js';
+import { createRequestRng, RNG_STREAM } from './prng.js';
 import { applyProcessors, argmax, maskTokens, nucleus, sampleToken } from './sampling.js';
 
 const fixed = (values: number[]) => {
@@ -41,13 +41,13 @@ describe('sampling', () => {
     const masked = applyProcessors(Float32Array.from(logits), [maskTokens([0, 1])]);
     expect(masked[0]).toBe(Number.NEGATIVE_INFINITY);
     expect(argmax(masked)).toBe(2);
-    const rng = createRng(3, RNG_STREAM.sampling);
+    const rng = createRequestRng(3, RNG_STREAM.sampling);
     for (let i = 0; i < 200; i += 1) expect([2, 3]).toContain(sampleToken(masked, { temperature: 1, topP: 1 }, rng));
   });
 
   it('the same seed gives the same draws', () => {
     const draw = (seed: number) => {
-      const rng = createRng(seed, RNG_STREAM.sampling);
+      const rng = createRequestRng(seed, RNG_STREAM.sampling);
       return Array.from({ length: 50 }, () => sampleToken(logits, { temperature: 1, topP: 1 }, rng));
     };
     expect(draw(7)).toEqual(draw(7));

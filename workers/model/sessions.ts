@@ -1,8 +1,11 @@
 // ONNX sessions: created once per bundle, with the execution providers the config asks for and no silent
 // fallback. Every call goes through `runSession`, which checks input names and logs shapes on failure.
+import { createLogger } from '../../shared/log.js';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from './errors.js';
 import type { Manifest, StageName } from './manifest.js';
+
+const modelLog = createLogger({ component: 'model', write: (line) => console.error(line) });
 
 export type ExecutionProvider = 'cuda' | 'cpu';
 export type Feeds = Record<string, ort.Tensor>;
@@ -97,7 +100,7 @@ export async function runSession(stage: StageSession, feeds: Feeds): Promise<Out
     return await stage.session.run(feeds);
   } catch (cause) {
     const shapes = describe(feeds);
-    console.error(JSON.stringify({ level: 'error', msg: 'onnx session call failed', stage: stage.stage, shapes }));
+    modelLog('onnx_session_call_failed', { level: 'error', stage: stage.stage, shapes });
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new ModelError('session_failed', `${stage.stage} failed on ${shapes}: ${reason}`, { cause, retryable: true });
   }

@@ -2,11 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type RuntimeModel } from './index.js';
 import { floatData, int64Tensor, type StageSession } from './sessions.js';
-import { findTestBundle, NO_BUNDLE_MESSAGE } from './test-bundle.js';
+import { bundleForSuite } from '../../test/support/bundle.js';
 import { createTokenEmbedder } from './token-embeddings.js';
 
-const bundle = findTestBundle();
-if (bundle === null) console.warn(`token-embedding tests skipped: ${NO_BUNDLE_MESSAGE}`);
+const bundle = bundleForSuite('workers/model/token-embeddings.test.ts');
 
 describe.skipIf(bundle === null)('token-embedding row cache', () => {
   let model: RuntimeModel;

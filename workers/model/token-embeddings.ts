@@ -1,6 +1,6 @@
 // Token ids → input embeddings through the bundle's token_embedding graph, with a per-id row cache: the text
 // loop feeds one token per sequence per step, so after the first few calls every id it sees is known and the
-// step needs no session call at all (each call costs ~0.1 ms of fixed overhead, more than the lookup).
+// step needs no session call at all (a call's fixed overhead costs more than the lookup; workers/model/README.md).
 // The cache is used only when the graph is checked, once, to be a pure per-id lookup (the same id gives the
 // same bits wherever it sits in the batch); any other embedding graph is called every time.
 import { ModelError } from './errors.js';

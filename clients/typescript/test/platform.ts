@@ -31,7 +31,7 @@ export interface PlatformOptions {
   worker?: boolean;
 }
 
-export const MODEL_DIR = bundleDir();
+export const MODEL_DIR = bundleDir('the typed client against the local platform');
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const stack = await startLocalStack();

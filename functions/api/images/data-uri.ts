@@ -1,5 +1,6 @@
 // data: URIs of input images. Only base64 payloads: that is what every client library sends for binary
 // data, and percent-encoded binary would be a second, rarely tested path.
+import { base64ToBytes } from '../../../shared/base64.js';
 
 export type DataUriResult = { ok: true; declaredType: string; bytes: Uint8Array } | { ok: false; code: 'invalid_data_uri' | 'image_too_large'; message: string };
 
@@ -9,15 +10,11 @@ export function decodeBase64(text: string): Uint8Array | null {
   // Clients wrap base64 at 76 columns (MIME); tolerate whitespace, nothing else.
   const clean = text.replace(/[\r\n\t ]/g, '');
   if (clean.length % 4 === 1 || !BASE64.test(clean)) return null;
-  let binary: string;
   try {
-    binary = atob(clean);
+    return base64ToBytes(clean);
   } catch {
     return null;
   }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /** A data: URI (the scheme is case-insensitive, RFC 3986 §3.1). */

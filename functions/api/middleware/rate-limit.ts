@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { apiLog } from '../api-log.js';
 import { PlatformError } from '../../../shared/errors.js';
 import type { RateCounterStore } from '../../../shared/ports.js';
 import { sleep } from '../../../shared/sleep.js';
@@ -72,7 +73,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
           w.known = Math.max(w.known, await options.table.incrementRateCounter(tenant, windowKey(w.windowStart), ttl, amount));
         } catch (err) {
           // Fail open: a counter outage must not take the API down with it.
-          console.warn(JSON.stringify({ level: 'warn', msg: 'rate counter unavailable', cause: String(err) }));
+          apiLog('rate_counter_unavailable', { level: 'warn', cause: String(err) });
           w.known += amount;
         } finally {
           w.inFlight -= amount;

@@ -1,4 +1,4 @@
-// The error envelope of DESIGN §4.3, as documented in OpenAPI.
+// The error envelope of docs/architecture.md §4.3, as documented in OpenAPI.
 import { z } from '@hono/zod-openapi';
 
 export const ERROR_TYPES = [

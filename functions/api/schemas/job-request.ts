@@ -1,4 +1,4 @@
-// The wire schema of POST /v1/jobs (DESIGN §4.1). Strict objects: unknown fields are rejected, so a typo
+// The wire schema of POST /v1/jobs (docs/architecture.md §4.1). Strict objects: unknown fields are rejected, so a typo
 // in a parameter name fails loudly instead of being ignored. Semantic checks that need I/O or bytes
 // (model catalogue, image headers, upload references) run right after, in prepare-request.ts.
 import { z } from '@hono/zod-openapi';

@@ -1,4 +1,4 @@
-// The job as clients see it (DESIGN §4.2). job-mapper.ts is the one place that produces it.
+// The job as clients see it (docs/architecture.md §4.2). job-mapper.ts is the one place that produces it.
 import { z } from '@hono/zod-openapi';
 import { JOB_STATUSES } from '../../../shared/job.js';
 

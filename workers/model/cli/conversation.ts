@@ -1,4 +1,4 @@
-// Conversation files for multi-turn use: API-style messages (DESIGN §4.1) whose image URLs are file paths
+// Conversation files for multi-turn use: API-style messages (docs/architecture.md §4.1) whose image URLs are file paths
 // relative to the file. Saving writes the reply's images beside it, so the next turn can continue.
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';

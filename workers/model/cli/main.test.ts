@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findTestBundle, NO_BUNDLE_MESSAGE } from '../test-bundle.js';
+import { bundleForSuite } from '../../../test/support/bundle.js';
 import { readConversation } from './conversation.js';
 import { main } from './main.js';
 
-const bundle = findTestBundle();
-if (bundle === null) console.warn(`CLI tests skipped: ${NO_BUNDLE_MESSAGE}`);
+const bundle = bundleForSuite('workers/model/cli/main.test.ts');
 
 describe.skipIf(bundle === null)('nexus CLI', () => {
   let dir: string;

@@ -1,4 +1,5 @@
 // The `nexus` command: run the model on a prompt or a conversation file, locally, without any server.
+import { errorText } from '../../../shared/error-text.js';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -59,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.stderr.write(`${errorText(error)}\n${USAGE}\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -117,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
     if (values.save === true && chatPath !== undefined) await saveConversation(chatPath, conversation, result, written);
     return 0;
   } catch (error) {
-    process.stderr.write(`nexus: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`nexus: ${errorText(error)}\n`);
     return 1;
   }
 }
