@@ -90,8 +90,14 @@ def main(argv=None):
     flat = table.reshape(-1, cfg["dim"])
     arrays = to_device(build_arrays(records, 16, special["pad"]), device)
     gidx, eidx = gen_records(records), edit_records(records)
-    gen_pred = predict_prefilled(ar, arrays, torch.from_numpy(gidx).to(device), flat, device)
-    edit_pred = predict_prefilled(ar, arrays, torch.from_numpy(eidx).to(device), flat, device)
+    pred_path = state.ckpt("predicted.npz")
+    if os.path.exists(pred_path):
+        with np.load(pred_path) as z:
+            gen_pred, edit_pred = torch.from_numpy(z["generation"]).to(device), torch.from_numpy(z["editing"]).to(device)
+    else:
+        gen_pred = predict_prefilled(ar, arrays, torch.from_numpy(gidx).to(device), flat, device)
+        edit_pred = predict_prefilled(ar, arrays, torch.from_numpy(eidx).to(device), flat, device)
+        np.savez(pred_path, generation=gen_pred.cpu().numpy(), editing=edit_pred.cpu().numpy())
     print(f"predicted embeddings: {len(gidx)} generation, {len(eidx)} editing, {time.time() - t0:.1f}s", flush=True)
 
     gen = train_gen_decoder(cfg, state, images, table3, device, gen_pred, image_of(records, gidx, -1, device),
