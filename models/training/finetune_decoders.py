@@ -66,8 +66,11 @@ def main(argv=None):
     ar = models["ar"]["prefill"].to(device)
     cfg.update({"vocab_size": vocab_size, "special": special, "device": str(device), "preset": "finetune-decoders",
                 "init_bundle": args.bundle, "data": args.data, "records": len(records), "images": int(len(images)),
-                "dim": bcfg["dim"], "layers": ar.num_layers, "heads": FINETUNE["heads"],
-                "enc_width": models["encoder"].convs[0].weight.shape[0]})
+                "dim": bcfg["dim"], "layers": ar.num_layers, "heads": ar.heads,
+                "enc_width": models["encoder"].convs[0].weight.shape[0],
+                # the decoders' dims are the bundle's (the smoke bundle's are tiny)
+                "dec_width": models["gen"].width, "dec_depth": len(models["gen"].blocks),
+                "dec_heads": models["gen"].blocks[0].attn.heads, "dec_head_hidden": models["gen"].out[0].out_features})
     with open(os.path.join(args.out, "config.json"), "w", encoding="utf-8") as f:
         json.dump(cfg, f, indent=1)
     shutil.copy(os.path.join(args.bundle, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
