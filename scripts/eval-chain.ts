@@ -39,7 +39,8 @@ export async function evalChain(model: LoadedModel, options: ChainOptions): Prom
     );
     const pictures = await Promise.all(turn1.map(rgbOf));
     const scenes = pictures.map((p) => (p === null ? null : readScene(p)));
-    const edits = scenes.map((scene, j) => (scene === null ? null : sampleEdit(createWorldRng(deriveSeed(seed + 2, ids[j]!)), scene)));
+    // a picture with no readable shape offers nothing to edit: counted as unreadable, like one that cannot be read
+    const edits = scenes.map((scene, j) => (scene === null || scene.shapes.length === 0 ? null : sampleEdit(createWorldRng(deriveSeed(seed + 2, ids[j]!)), scene)));
     const asked: number[] = [];
     const requests: ModelRequest[] = [];
     for (const [j, edit] of edits.entries()) {

@@ -1,6 +1,7 @@
 // `npm run eval:training`: scores the trainer's evaluation outputs (models/training/evaluate.py writes PNGs,
 // predicted answer ids, the ablation's per-position curves and timings) with the world's exact pixel scorer.
-// Last line: one JSON object with generation / understanding / editing fractions, the cosine curves and timings.
+// Last line: one JSON object with generation / understanding / editing fractions, the cosine curves, timings and the
+// diversity of the generation decoder over seeds (models/world/diversity.ts) on the first held-out prompts.
 //   npm run eval:training -- [--dir DIR]
 // DIR defaults to models/training/eval (evaluate.py's output; ignored by git, regenerated from a training run)
 // when it exists, else models/training/eval-sample (committed: the first 16 records of each task of the 1.2.0
@@ -11,7 +12,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
 import {
-  COLOURS, SHAPES, SIZES, scoreAnswer, scoreEdit, scoreGeneration, type RgbImage,
+  COLOURS, SHAPES, SIZES, createWorldRng, deriveSeed, promptDiversity, scoreAnswer, scoreEdit, scoreGeneration, summariseDiversity,
+  worldDiversity, type PromptDiversity, type RgbImage,
 } from '../models/world/index.js';
 import { createTokenizer } from '../workers/model/tokenizer.js';
 
@@ -30,8 +32,10 @@ const resultsSchema = z.object({
   understanding: z.array(z.object({ id: z.string(), answer: z.string(), predicted_ids: z.array(z.number()), exact_ids: z.boolean() })),
   generation: z.array(z.object({ id: z.string(), scene: sceneSchema })),
   editing: z.array(z.object({ id: z.string(), scene: sceneSchema, target_scene: sceneSchema })),
-  ablation: z.object({ prefill: curveSchema, teacher_inference: curveSchema, teacher_train_condition: curveSchema }),
-  timing: z.object({ prefill: timingSchema, token_by_token: timingSchema, speedup: z.number(), device: z.string() }),
+  // absent for a decoders-only run (finetune_decoders.py), whose transformer is a bundle's, without the ablation
+  ablation: z.object({ prefill: curveSchema, teacher_inference: curveSchema.optional(), teacher_train_condition: curveSchema.optional() }),
+  timing: z.object({ prefill: timingSchema, token_by_token: timingSchema.optional(), speedup: z.number().optional(), device: z.string() }),
+  diversity: z.array(z.object({ id: z.string(), scene: sceneSchema, samples: z.number().int().positive() })).default([]),
 });
 
 async function readPng(path: string): Promise<RgbImage> {
@@ -64,7 +68,8 @@ async function main(): Promise<void> {
     return scoreAnswer(text, u.answer);
   });
 
-  const generation: Record<string, boolean[]> = { generation: [], generation_gt: [], generation_tf: [] };
+  const { ablation, timing } = results;
+  const generation: Record<string, boolean[]> = { generation: [], generation_gt: [], ...(ablation.teacher_inference ? { generation_tf: [] } : {}) };
   const partNames = ['colour', 'shape', 'size', 'position', 'count'] as const;
   const parts: Record<(typeof partNames)[number], boolean[]> = { colour: [], shape: [], size: [], position: [], count: [] };
   for (const g of results.generation) {
@@ -84,23 +89,33 @@ async function main(): Promise<void> {
     preserved.push(score.preserved);
   }
 
-  const { ablation, timing } = results;
-  const prefilledAtLeast = ablation.prefill.cosine.every((c, i) => c >= (ablation.teacher_inference.cosine[i] ?? Infinity));
+  const perPrompt: PromptDiversity[] = [];
+  for (const d of results.diversity) {
+    const images = await Promise.all(Array.from({ length: d.samples }, (_, k) => readPng(join(dir, 'diversity', `${d.id}-${k}.png`))));
+    perPrompt.push(promptDiversity(d.scene, images));
+  }
+  const teacher = ablation.teacher_inference;
+  const prefilledAtLeast = teacher === undefined ? null : ablation.prefill.cosine.every((c, i) => c >= (teacher.cosine[i] ?? Infinity));
   console.log(JSON.stringify({
     generation: fraction(generation.generation ?? []),
     understanding: fraction(answers),
     editing: fraction(edits),
     cosine_prefill: ablation.prefill.cosine,
-    cosine_token_by_token: ablation.teacher_inference.cosine,
-    cosine_teacher_forcing_train_condition: ablation.teacher_train_condition.cosine,
-    mse: { prefill: ablation.prefill.mean_mse, token_by_token_inference: ablation.teacher_inference.mean_mse,
-      teacher_forcing_train_condition: ablation.teacher_train_condition.mean_mse },
+    cosine_token_by_token: teacher?.cosine ?? null,
+    cosine_teacher_forcing_train_condition: ablation.teacher_train_condition?.cosine ?? null,
+    mse: { prefill: ablation.prefill.mean_mse, token_by_token_inference: teacher?.mean_mse ?? null,
+      teacher_forcing_train_condition: ablation.teacher_train_condition?.mean_mse ?? null },
     prefill_ge_token_by_token_every_position: prefilledAtLeast,
-    image_token_ms: { prefill: timing.prefill.ms_per_image, token_by_token: timing.token_by_token.ms_per_image,
-      speedup: timing.speedup, device: timing.device, batch: 1 },
+    image_token_ms: { prefill: timing.prefill.ms_per_image, token_by_token: timing.token_by_token?.ms_per_image ?? null,
+      speedup: timing.speedup ?? null, device: timing.device, batch: 1 },
     generation_parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, fraction(v)])),
     generation_from_gt_embeddings: fraction(generation.generation_gt ?? []),
-    generation_from_token_by_token: fraction(generation.generation_tf ?? []),
+    generation_from_token_by_token: generation.generation_tf === undefined ? null : fraction(generation.generation_tf),
+    // the world's own draws of the same prompts, same count: the sampling-noise floor of background_tv
+    diversity: perPrompt.length === 0 ? null : {
+      ...summariseDiversity(perPrompt),
+      world: worldDiversity(results.diversity.map((d) => d.scene), results.diversity[0]?.samples ?? 0, createWorldRng(deriveSeed(2026, 0))),
+    },
     editing_parts: { applied: fraction(applied), preserved: fraction(preserved) },
     n: { generation: results.generation.length, understanding: answers.length, editing: edits.length },
     sampling: { steps: results.steps, guidance: results.guidance, device: results.device },

@@ -1,18 +1,22 @@
 // `npm run eval`: ShapesEval through the serving runtime. Tasks come from the world generator on held-out
 // seeds (never the training or validation seeds), input images are rendered by the world, outputs are judged
 // by the world's pixel scorer, answers by exact match. `chain` (scripts/eval-chain.ts) generates an image and
-// then edits the generated picture in the same conversation. Last line: one JSON object with the fractions.
-//   npm run eval -- [--bundle DIR] [--n 100] [--batch 16] [--steps N] [--guidance G] [--tasks generation,editing,chain]
-//                   [--seed 1000003] [--threads 2]
+// then edits the generated picture in the same conversation. `diversity` (scripts/eval-diversity.ts) draws each of
+// --diversity-prompts held-out generation prompts under --diversity-seeds seeds and reads how the pictures spread
+// over what the caption leaves open (background shade, jitter). Last line: one JSON object with the fractions and
+// the diversity figures.
+//   npm run eval -- [--bundle DIR] [--n 100] [--batch 16] [--steps N] [--guidance G] [--tasks generation,editing,chain,diversity]
+//                   [--seed 1000003] [--threads 2] [--diversity-prompts 16] [--diversity-seeds 32]
 // --steps/--guidance override the bundle's defaults (to tune them: use another --seed than the reported one).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createWorldRng, deriveSeed, renderScene, sampleTask, scoreAnswer, scoreEdit, scoreGeneration, type Scene, type Task, type TaskKind } from '../models/world/index.js';
+import { createWorldRng, deriveSeed, renderScene, sampleTask, scoreAnswer, scoreEdit, scoreGeneration, type DiversityFigures, type Scene, type Task, type TaskKind } from '../models/world/index.js';
 import { loadModel } from '../workers/model/index.js';
 import type { ModelMessage, ModelRequest } from '../workers/model/types.js';
 import { evalChain, rgbOf } from './eval-chain.js';
+import { evalDiversity } from './eval-diversity.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,7 +25,9 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '16' },
     steps: { type: 'string' },
     guidance: { type: 'string' },
-    tasks: { type: 'string', default: 'generation,understanding,editing,chain' },
+    tasks: { type: 'string', default: 'generation,understanding,editing,chain,diversity' },
+    'diversity-prompts': { type: 'string', default: '16' },
+    'diversity-seeds': { type: 'string', default: '32' },
     seed: { type: 'string', default: '1000003' },
     threads: { type: 'string' },
   },
@@ -67,9 +73,10 @@ async function main(): Promise<void> {
   });
   const all: TaskKind[] = ['generation', 'understanding', 'editing'];
   const asked = values.tasks.split(',');
-  const unknown = asked.filter((kind) => kind !== 'chain' && !all.includes(kind as TaskKind));
-  if (unknown.length > 0) throw new Error(`--tasks: unknown ${unknown.join(', ')} (known: ${[...all, 'chain'].join(', ')})`);
-  const kinds = asked.filter((kind): kind is TaskKind => kind !== 'chain');
+  const extra = ['chain', 'diversity'];
+  const unknown = asked.filter((kind) => !extra.includes(kind) && !all.includes(kind as TaskKind));
+  if (unknown.length > 0) throw new Error(`--tasks: unknown ${unknown.join(', ')} (known: ${[...all, ...extra].join(', ')})`);
+  const kinds = asked.filter((kind): kind is TaskKind => all.includes(kind as TaskKind));
   // The request fields every task shares: greedy text, the bundle's sampling defaults unless overridden.
   const sampling = {
     ...(values.steps === undefined ? {} : { steps: Number(values.steps) }),
@@ -145,10 +152,27 @@ async function main(): Promise<void> {
     summary['chain'] = chain['ok'] ?? 0;
     detail['chain'] = chain;
   }
+  let diversity: { model: DiversityFigures; world: DiversityFigures } | undefined;
+  if (asked.includes('diversity')) {
+    const prompts = Number(values['diversity-prompts']);
+    diversity = await evalDiversity(model, {
+      prompts,
+      samples: Number(values['diversity-seeds']),
+      batchSize,
+      seed: baseSeed + 20,
+      base: { modalities: ['image'], format: 'png', ...sampling },
+      onProgress: (done) => process.stderr.write(`diversity: ${done}/${prompts} prompts\r`),
+    });
+    process.stderr.write('\n');
+  }
   await model.close();
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ detail, n_per_task: n, held_out_seed: baseSeed, bundle: `${model.name}@${model.version}`, seconds: Math.round(seconds) }));
-  console.log(JSON.stringify({ generation: summary['generation'], understanding: summary['understanding'], editing: summary['editing'], chain: summary['chain'] }));
+  console.log(JSON.stringify({ detail, diversity, n_per_task: n, held_out_seed: baseSeed, bundle: `${model.name}@${model.version}`, seconds: Math.round(seconds) }));
+  console.log(JSON.stringify({
+    generation: summary['generation'], understanding: summary['understanding'], editing: summary['editing'], chain: summary['chain'],
+    background_tv: diversity?.model.background_tv, jitter_std_ratio: diversity?.model.jitter_std_ratio,
+    distinct_images: diversity?.model.distinct_images, world_background_tv: diversity?.world.background_tv,
+  }));
 }
 
 await main();

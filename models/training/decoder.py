@@ -4,10 +4,13 @@ The condition tokens replace FLUX's text stream (cross-attention in every block)
 adaLN-single (one shared modulation MLP plus a learned per-block offset, PixArt-style) to keep the bundle small.
 `drop_condition` swaps in a learned null condition for classifier-free guidance.
 
-predict="x0": the network predicts the clean image and the graph returns v = (x_t - x0_hat) / max(t, 1e-3), so the
-runtime's Euler step x + (t_next - t) v becomes (t_next/t) x_t + (1 - t_next/t) x0_hat and the last step lands on
-x0_hat. Sampled from pure noise, an x0 target is near-deterministic given the condition (the encoder tokens pin the
-scene down), which a small decoder learns in far fewer steps than the velocity field.
+predict="x0": the network's head paints the clean image and the graph returns v = (x_t - x0_hat) / max(t, 1e-3), so
+the runtime's Euler step x + (t_next - t) v becomes (t_next/t) x_t + (1 - t_next/t) x0_hat. This is only a
+parameterisation: a 128-wide token cannot carry a 16x16x3 patch of noise through to a velocity output, the formula
+carries x_t exactly. Trained with the flow-matching velocity loss (train_decoders.flow_loss) on conditions that leave
+the background shade and the jitter open, x0_hat(x_t, t) is E[x0 | x_t, c], so different noises reach different
+images; trained on conditions that fix the image (the image's own tokens) it ignores x_t and, served a caption's
+prediction, returns the mean (bundles before 2.0.0).
 """
 import torch
 import torch.nn as nn

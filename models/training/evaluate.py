@@ -34,7 +34,9 @@ def load_models(run, device):
         cfg = json.load(f)
     st = RunState(run)
     enc = load_weights(VisionEncoder(cfg["dim"], cfg["enc_width"]), st.ckpt("encoder.npz"))
-    ar = {v: load_weights(make_transformer(cfg, cfg["vocab_size"]), st.ckpt(f"transformer_{v}.npz")) for v in ("prefill", "teacher")}
+    # A decoders-only run (finetune_decoders.py) has no teacher-forced ablation: its transformer is the bundle's.
+    ar = {v: load_weights(make_transformer(cfg, cfg["vocab_size"]), st.ckpt(f"transformer_{v}.npz")) for v in ("prefill", "teacher")
+          if os.path.exists(st.ckpt(f"transformer_{v}.npz"))}
     gen = load_weights(make_gen_decoder(cfg), st.ckpt("gen_decoder.npz"))
     edit = load_weights(make_edit_decoder(cfg), st.ckpt("edit_decoder.npz"))
     return cfg, {"encoder": enc.to(device).eval(), "ar": {k: m.to(device).eval() for k, m in ar.items()},
@@ -91,6 +93,8 @@ def main(argv=None):
     ap.add_argument("--guidance", type=float, default=3.0)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--timing-repeats", type=int, default=20)
+    ap.add_argument("--diversity-prompts", type=int, default=16, help="held-out generation prompts drawn under many seeds")
+    ap.add_argument("--diversity-seeds", type=int, default=32)
     args = ap.parse_args(argv)
     device = pick_device(args.device)
     cfg, m = load_models(args.run, device)
@@ -105,7 +109,7 @@ def main(argv=None):
     und_idx = np.where(np.array([r.get("answer") is not None for r in records]) & ~has_out)[0][: args.n]
     for sub in ("generation", "generation_gt", "generation_tf", "editing"):
         os.makedirs(os.path.join(args.out, sub), exist_ok=True)
-    ar_p, ar_t = m["ar"]["prefill"], m["ar"]["teacher"]
+    ar_p, ar_t = m["ar"]["prefill"], m["ar"].get("teacher")
     res = {"config": {k: cfg[k] for k in ("dim", "layers", "heads", "dec_width", "dec_depth", "seed", "preset")},
            "steps": args.steps, "guidance": args.guidance, "device": str(device)}
     res["understanding"] = understanding(ar_p, arrays, records, und_idx, table, device)
@@ -113,17 +117,21 @@ def main(argv=None):
     curve_idx = torch.from_numpy(np.concatenate([gen_idx, edit_idx])).to(device)
     gt = table[(take(arrays, curve_idx)["img_tgt"].gather(1, (arrays["out_start"][curve_idx] - 1)[:, None] + torch.arange(n_tok, device=device)[None]))]
     pred_p, _ = image_tokens(ar_p, arrays, curve_idx, table, "prefill", n_tok)
-    pred_own, _ = image_tokens(ar_t, arrays, curve_idx, table, "own", n_tok)
-    pred_tf_gt, _ = image_tokens(ar_t, arrays, curve_idx, table, "gt", n_tok, gt=gt)
+    preds = [("prefill", pred_p)]
+    if ar_t is not None:
+        preds += [("teacher_inference", image_tokens(ar_t, arrays, curve_idx, table, "own", n_tok)[0]),
+                  ("teacher_train_condition", image_tokens(ar_t, arrays, curve_idx, table, "gt", n_tok, gt=gt)[0])]
     curves = {}
-    for name, pred in (("prefill", pred_p), ("teacher_inference", pred_own), ("teacher_train_condition", pred_tf_gt)):
+    for name, pred in preds:
         cos, mse = per_position(pred, gt)
         curves[name] = {"cosine": cos, "mse": mse, "mean_mse": round(float(((pred - gt) ** 2).mean()), 4),
                         "mean_cosine": round(float(F.cosine_similarity(pred, gt, dim=-1).mean()), 4)}
     res["ablation"] = curves
     ng = len(gen_idx)
     gt_gen = gt[:ng]
-    gen_sets = {"generation": pred_p[:ng], "generation_gt": gt_gen, "generation_tf": pred_own[:ng]}
+    gen_sets = {"generation": pred_p[:ng], "generation_gt": gt_gen}
+    if ar_t is not None:
+        gen_sets["generation_tf"] = preds[1][1][:ng]
     res["generation"] = [{"id": records[r]["id"], "scene": records[r].get("target_scene") or records[r]["scene"]} for r in gen_idx]
     for sub, cond in gen_sets.items():
         imgs = decode_images(m["gen"], [cond], args.steps, args.guidance, 1000, device)
@@ -134,6 +142,8 @@ def main(argv=None):
     res["editing"] = [{"id": records[r]["id"], "scene": records[r]["scene"], "target_scene": records[r]["target_scene"]} for r in edit_idx]
     for k, r in enumerate(edit_idx):
         save_png(imgs[k], os.path.join(args.out, "editing", f"{records[r]['id']}.png"))
+    res["diversity"] = diversity(m["gen"], pred_p[:min(ng, args.diversity_prompts)], [records[r] for r in gen_idx],
+                                 args, device)
     res["timing"] = timings(ar_p, ar_t, arrays, curve_idx, table, device, args.timing_repeats, n_tok)
     res["prefill_cache_vs_full_pass_max_abs"] = cache_check(ar_p, arrays, curve_idx[:64], table, device, n_tok)
     shutil.copy(os.path.join(args.run, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
@@ -141,6 +151,20 @@ def main(argv=None):
         json.dump(res, f)
     print(json.dumps({"understanding_exact_ids": float(np.mean([u["exact_ids"] for u in res["understanding"]] or [0])),
                       "mean_mse": {k: v["mean_mse"] for k, v in curves.items()}, "timing": res["timing"]}), flush=True)
+
+
+def diversity(gen, cond, records, args, device):
+    """Each of the first prompts' predicted embeddings decoded under diversity_seeds noises, written as
+    diversity/<id>-<k>.png; scripts/eval-training.ts reads them with the world's readers."""
+    out, k = [], args.diversity_seeds
+    os.makedirs(os.path.join(args.out, "diversity"), exist_ok=True)
+    for j in range(cond.shape[0]):
+        imgs = decode_images(gen, [cond[j:j + 1].expand(k, -1, -1)], args.steps, args.guidance, 3000 + 7919 * j, device)
+        r = records[j]
+        for s in range(k):
+            save_png(imgs[s], os.path.join(args.out, "diversity", f"{r['id']}-{s}.png"))
+        out.append({"id": r["id"], "scene": r.get("target_scene") or r["scene"], "samples": k})
+    return out
 
 
 def cache_check(model, arrays, idx, table, device, n_tok):
@@ -155,13 +179,16 @@ def timings(ar_p, ar_t, arrays, idx, table, device, repeats, n_tok):
     sync = torch.cuda.synchronize if device.type == "cuda" else None
     out = {}
     for name, model, mode in (("prefill", ar_p, "prefill"), ("token_by_token", ar_t, "own")):
+        if model is None:
+            continue
         ts = []
         for i in range(repeats + 2):
             _, dt = image_tokens(model, arrays, idx[i % len(idx): i % len(idx) + 1], table, mode, n_tok, sync=sync)
             ts.append(dt)
         ms = float(np.median(ts[2:])) * 1000
         out[name] = {"ms_per_image": round(ms, 3), "s_per_1000": round(ms, 3), "passes": 1 if mode == "prefill" else n_tok}
-    out["speedup"] = round(out["token_by_token"]["ms_per_image"] / out["prefill"]["ms_per_image"], 2)
+    if "token_by_token" in out:
+        out["speedup"] = round(out["token_by_token"]["ms_per_image"] / out["prefill"]["ms_per_image"], 2)
     out["device"] = str(device)
     return out
 

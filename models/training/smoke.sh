@@ -12,3 +12,7 @@ npx tsx scripts/world.ts --out "$tmp/world" --n 160 --seed 5 --split train > /de
 "$PY" models/training/evaluate.py --run "$tmp/run" --data "$tmp/world" --out "$tmp/eval" --n 6 --steps 2 --timing-repeats 2
 npx tsx scripts/eval-training.ts --dir "$tmp/eval"
 "$PY" models/training/export.py --run "$tmp/run" --out "${SMOKE_BUNDLE_OUT:-$tmp/bundle}"
+# the decoders-only continuation from that bundle (finetune_decoders.py), exported and parity-checked again
+"$PY" models/training/finetune_decoders.py --bundle "${SMOKE_BUNDLE_OUT:-$tmp/bundle}" --data "$tmp/world" --out "$tmp/ft" \
+  --set dec_batch=8 --set gen_seconds=3 --set edit_seconds=3 --set log_every=1
+"$PY" models/training/export.py --run "$tmp/ft" --out "$tmp/ft-bundle"

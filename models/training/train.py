@@ -26,7 +26,7 @@ from train_encoder import embed_images, pretrain_encoder  # noqa: E402
 
 BASE = {"seed": 0, "dim": 128, "enc_width": 48, "layers": 4, "heads": 4, "max_positions": 512,
         "dec_arch": "grid", "dec_width": 128, "dec_depth": 3, "dec_heads": 4, "dec_patch": 16, "dec_head_hidden": 512,
-        "dec_predict": "x0", "p_drop": 0.1, "clean_per_task": 500,
+        "dec_predict": "x0", "dec_objective": "velocity", "dec_t_sampling": "mixed", "gen_pred_share": 1.0, "p_drop": 0.1, "clean_per_task": 500,
         "enc_lr": 1e-3, "ar_lr": 5e-4, "dec_lr": 1e-3, "enc_batch": 128, "ar_batch": 64, "dec_batch": 64,
         "save_every": 500, "log_every": 100}
 PRESETS = {
@@ -122,16 +122,17 @@ def run(args):
     arrays = to_device(build_arrays(records, 16, special["pad"]), device)
     ar = train_transformers(cfg, state, records, arrays, table, vocab_size, device)
     ar["prefill"] = continue_prefill_on_edits(cfg, state, records, arrays, table, ar["prefill"], device)
-    gen_dec = train_gen_decoder(cfg, state, images, table.reshape(len(images), 16, -1), device)
+    gidx = gen_records(records)
+    gen_pred = predict_prefilled(ar["prefill"], arrays, torch.from_numpy(gidx).to(device), table, device)
+    targets = image_of(records, gidx, -1, device)
+    gen_dec = train_gen_decoder(cfg, state, images, table.reshape(len(images), 16, -1), device, gen_pred, targets)
     eidx = torch.from_numpy(edit_records(records)).to(device)
     predicted = predict_prefilled(ar["prefill"], arrays, eidx, table, device)
     table3 = table.reshape(len(images), 16, -1)
     edit_dec = train_edit_decoder(cfg, state, images, records, table3, predicted, gen_dec, device)
     if float(cfg.get("cont_gen_seconds", 0)) > 0:
-        gidx = gen_records(records)
-        gen_pred = predict_prefilled(ar["prefill"], arrays, torch.from_numpy(gidx).to(device), table, device)
-        targets = image_of(records, gidx, -1, device)
-        continue_decoder(cfg, state, "gen", gen_dec, lambda d: gen_sampler(cfg, images, table3, d, device, cfg["seed"] + 10, gen_pred, targets), device, cfg["seed"] + 11)
+        share = float(cfg.get("gen_pred_share", 0.5))
+        continue_decoder(cfg, state, "gen", gen_dec, lambda d: gen_sampler(cfg, images, table3, d, device, cfg["seed"] + 10, gen_pred, targets, share), device, cfg["seed"] + 11)
     continue_decoder(cfg, state, "edit", edit_dec, lambda d: edit_sampler(cfg, images, records, table3, predicted, d, device, cfg["seed"] + 12), device, cfg["seed"] + 13)
     state.finish("total", {"seconds": round(time.time() - t0, 1)})
     print(json.dumps({"out": args.out, "seconds": round(time.time() - t0, 1)}), flush=True)

@@ -10,6 +10,10 @@ export { sampleQuestion, QUESTION_KINDS, type Question, type QuestionKind } from
 export { describeScene } from './language.js';
 export { analyseImage, type Analysis, type DetectedShape } from './analyse.js';
 export { readScene } from './read-scene.js';
+export {
+  backgroundTv, nearestBackground, promptDiversity, summariseDiversity, worldDiversity, WORLD_JITTER_STD,
+  type DiversityFigures, type PromptDiversity,
+} from './diversity.js';
 export { scoreGeneration, scoreEdit, scoreAnswer, type GenerationScore, type EditScore } from './score.js';
 export { buildTokenizerJson, specialTokenIds, type SpecialTokenIds, type TokenizerJson } from './build-tokenizer.js';
 export { toRecord, type DatasetRecord } from './dataset.js';
