@@ -157,6 +157,8 @@ def store_weights_as(model_path, dtype, external):
     """Casts float32 initializers to fp16/bf16 with a Cast back to float32 at each use; optional external data."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
+    if dtype == "fp32" and not external:
+        return  # torch.onnx.export has written and checked it already
     model = onnx.load(model_path)
     if dtype != "fp32":
         target = TensorProto.FLOAT16 if dtype == "fp16" else TensorProto.BFLOAT16

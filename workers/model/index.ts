@@ -49,6 +49,7 @@ export async function loadModel(bundleDir: string, options: LoadModelOptions): P
     executionProviders: options.executionProviders,
     ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
     ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
+    bundleDir,
   });
   const context: RunnerContext = {
     manifest,
