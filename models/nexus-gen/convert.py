@@ -238,7 +238,9 @@ def manifest(cfg, tokenizer, files, dtype, name):
         "chat_template": {"default_system": SYSTEM, "turn_prefix": "<|im_start|>{role}\n", "turn_suffix": "<|im_end|>\n",
                           "image": "<|vision_start|>{image}<|vision_end|>", "generation_prompt": "<|im_start|>assistant\n"},
         "decoder": {"space": "latent", "channels": 16, "height": lat, "width": lat},
-        "defaults": {"generation": {"steps": gen["steps"], "guidance": gen["guidance"]},
+        # Guidance needs the null (empty-prompt T5) condition, which is not exported yet: 1.0 until it is; the
+        # published 3.0 is recorded in architecture.diffusion.published_defaults.
+        "defaults": {"generation": {"steps": gen["steps"], "guidance": 1.0},
                      "editing": {"steps": edit["steps"], "guidance": edit["guidance"]},
                      "temperature": 0, "top_p": 1.0, "max_tokens": 512},
         "files": files,
@@ -256,7 +258,8 @@ def manifest(cfg, tokenizer, files, dtype, name):
             "diffusion": {"schedule": "flow-match-shift", "shift": schedule.SHIFT, "sigma_min": schedule.SIGMA_MIN,
                           "timestep_input": "sigma", "embedded_guidance": gen["embedded_guidance"],
                           "image_size": cfg["image_size"], "vae_scale": 8,
-                          "null_condition": None},
+                          "null_condition": None,
+                          "published_defaults": {"generation": gen, "editing": edit}},
         },
     }
 

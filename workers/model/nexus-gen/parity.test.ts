@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runNexusGenParity, type NexusGenParityReport } from './parity.js';
+import sharp from 'sharp';
+import { loadModel, ModelError, type ModelRequest, type RuntimeModel } from '../index.js';
+import { encodePng } from '../png-encode.js';
+import { GENERATION_PROMPT, IMAGE_SIDE, QUESTION, runNexusGenParity, testImage, type NexusGenParityReport } from './parity.js';
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const PYTHON = '/usr/bin/python3';
@@ -41,13 +44,24 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
   const work = join(root, '.cache/nexus-gen');
   let report: NexusGenParityReport;
   let scratch: string;
+  let model: RuntimeModel;
+  let picture: Uint8Array;
 
   beforeAll(async () => {
     report = await runNexusGenParity({ root, workDir: work, python: PYTHON });
     scratch = await mkdtemp(join(tmpdir(), 'nexus-gen-'));
+    model = await loadModel(join(work, 'bundle'), { executionProviders: ['cpu'], intraOpThreads: 1 });
+    picture = await encodePng(testImage(), IMAGE_SIDE, IMAGE_SIDE);
   }, 180_000);
   afterAll(async () => {
+    await model?.close();
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+  });
+
+  const request = (overrides: Partial<ModelRequest>): ModelRequest => ({
+    messages: [{ role: 'user', content: [{ type: 'text', text: GENERATION_PROMPT }] }],
+    modalities: ['image'], format: 'png', seed: 52, steps: 2, guidance: 1, temperature: 0, topP: 1, maxTokens: 3,
+    ...overrides,
   });
 
   it('matches logits, prefilled embeddings, velocity and image within 1e-3 relative', () => {
@@ -63,6 +77,31 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
     expect((report.detail['greedy_ids'] as number[]).length).toBe(8);
     expect(report.image_sha256_equal).toBe(true);
     expect(report.unmapped_parameters).toBe(0);
+  });
+
+  it('answers through loadModel().run() with the reference greedy text', async () => {
+    const result = await model.run(request({
+      messages: [{ role: 'user', content: [{ type: 'image', data: picture }, { type: 'text', text: QUESTION }] }],
+      modalities: ['text'], maxTokens: 8,
+    }));
+    expect(result.images).toEqual([]);
+    expect(result.text).toBe(report.detail['greedy_text']);
+    expect(result.text.length).toBeGreaterThan(0);
+  });
+
+  it('generates and edits through loadModel(), the same bytes whatever the batch, guidance refused without a null condition', async () => {
+    const gen = request({});
+    const edit = request({ messages: [{ role: 'user', content: [{ type: 'image', data: picture }, { type: 'text', text: 'make the sky green' }] }] });
+    const [a, b] = await model.runBatch([gen, edit]);
+    const alone = await model.run(gen);
+    expect(a?.images[0]?.sha256).toBe(alone.images[0]?.sha256);
+    const meta = await sharp(Buffer.from(b?.images[0]?.data ?? new Uint8Array())).metadata();
+    expect([meta.width, meta.height, a?.images[0]?.width]).toEqual([64, 64, 64]);
+    expect(b?.images[0]?.sha256).not.toBe(a?.images[0]?.sha256);
+    const other = await model.run(request({ seed: 53 }));
+    expect(other.images[0]?.sha256).not.toBe(alone.images[0]?.sha256);
+    await expect(model.run(request({ guidance: 3 }))).rejects.toThrow(ModelError);
+    await expect(model.run(request({ guidance: 3 }))).rejects.toThrow(/guidance must be 1 with this bundle/);
   });
 
   it('refuses a checkpoint with a missing and an unexpected name, listing both', async () => {

@@ -42,9 +42,9 @@ export interface ParityOptions {
   log?: (line: string) => void;
 }
 
-const IMAGE_SIDE = 252;
-const GENERATION_PROMPT = 'Generate an image according to the following description: a red circle on a blue square.';
-const QUESTION = 'What is in this image?';
+export const IMAGE_SIDE = 252;
+export const GENERATION_PROMPT = 'Generate an image according to the following description: a red circle on a blue square.';
+export const QUESTION = 'What is in this image?';
 
 function run(cmd: string, args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -74,7 +74,8 @@ function sourceStamp(root: string): string {
   return h.digest('hex');
 }
 
-async function buildBundle(options: ParityOptions, python: string): Promise<{ ckpt: string; bundle: string; unmapped: number }> {
+/** Builds (or reuses, when models/nexus-gen/*.py are unchanged) the reduced checkpoint and its bundle. */
+export async function buildBundle(options: ParityOptions, python: string): Promise<{ ckpt: string; bundle: string; unmapped: number }> {
   const ckpt = join(options.workDir, 'ckpt');
   const bundle = join(options.workDir, 'bundle');
   const stampPath = join(options.workDir, 'stamp.json');
@@ -94,7 +95,8 @@ async function buildBundle(options: ParityOptions, python: string): Promise<{ ck
   return { ckpt, bundle, unmapped };
 }
 
-function testImage(): Uint8Array {
+/** The 252×252 RGB test picture both sides see. */
+export function testImage(): Uint8Array {
   const rgb = new Uint8Array(IMAGE_SIDE * IMAGE_SIDE * 3);
   for (let y = 0; y < IMAGE_SIDE; y += 1) {
     for (let x = 0; x < IMAGE_SIDE; x += 1) for (let c = 0; c < 3; c += 1) rgb[(y * IMAGE_SIDE + x) * 3 + c] = (x * 7 + y * 13 + c * 50) % 256;

@@ -92,12 +92,15 @@ export interface SampleOptions {
   steps: number;
   /** The sampler's Gaussian noise, [16, h, w] (CHW). */
   noise: Float32Array;
+  /** Editing: the source image's tokens (at the edit source size); the edit decoder runs instead. */
+  source?: { embeds: Float32Array; tokens: number };
   signal?: AbortSignal;
+  onStep?: (step: number, total: number) => void;
   /** Called with each step's velocity (the parity check keeps the first). */
   onVelocity?: (step: number, velocity: Float32Array) => void;
 }
 
-/** Euler sampling with the generation decoder on the shifted schedule; returns the final latent. */
+/** Euler sampling on the shifted schedule with the generation decoder (or the edit decoder given a source). */
 export async function sampleLatent(ng: NexusGen, condition: Float32Array, options: SampleOptions): Promise<Float32Array> {
   const { channels, height, width } = ng.manifest.decoder;
   const d = ng.arch.diffusion;
@@ -105,19 +108,23 @@ export async function sampleLatent(ng: NexusGen, condition: Float32Array, option
   const x = Float32Array.from(options.noise);
   const cond = new ort.Tensor('float32', condition, [1, ng.manifest.image_tokens, ng.manifest.embed_dim]);
   const guidance = new ort.Tensor('float32', Float32Array.of(d.embedded_guidance), [1]);
+  const src = options.source;
+  const decoder = src === undefined ? ng.sessions.gen_decoder : ng.sessions.edit_decoder;
+  const fixed: Record<string, ort.Tensor> = { condition: cond, guidance };
+  if (src !== undefined) fixed['source'] = new ort.Tensor('float32', src.embeds, [1, src.tokens, ng.manifest.embed_dim]);
   for (let i = 0; i < options.steps; i += 1) {
     throwIfAborted(options.signal);
     const sigma = sigmas[i] ?? 0;
-    const out = await runSession(ng.sessions.gen_decoder, {
+    const out = await runSession(decoder, {
+      ...fixed,
       sample: new ort.Tensor('float32', x, [1, channels, height, width]),
       timestep: new ort.Tensor('float32', Float32Array.of(sigma), [1]),
-      condition: cond,
-      guidance,
     });
     const v = floatData(out['velocity'], 'velocity');
     options.onVelocity?.(i, v);
     const dt = (sigmas[i + 1] ?? 0) - sigma;
     for (let k = 0; k < x.length; k += 1) x[k] = (x[k] ?? 0) + (v[k] ?? 0) * dt;
+    options.onStep?.(i + 1, options.steps);
   }
   return x;
 }
