@@ -3,7 +3,7 @@
   python3 models/nexus-gen/reference.py CHECKPOINT_DIR CASE.json OUT.json
 
 Case: {"understand": {"ids": [...], "image_start": i, "image": {"width", "height", "rgb": [...]}, "max_new_tokens"},
-       "generate": {"ids": [...], "steps": S, "noise": [...]}}  (noise: the runtime's seeded Gaussian, CHW latent)
+       "generate": {"ids": [...], "steps": S, "noise": [...], "edit_source": {"width", "height", "rgb"}}}  (noise: the runtime's seeded Gaussian, CHW latent)
 Answer: prompt logits [T, V], greedy ids, vision embeds, the 81 prefilled image embeddings, the first decoder
 velocity, the sampled latent, the decoded pixels and the sha256 of the RGB bytes (HWC, round((x+1)*127.5),
 clamped to 0..255: the runtime's rule).
@@ -99,6 +99,18 @@ def sample(modules, constants, cfg, condition, noise, steps):
     return first[0], x
 
 
+def edit_velocity(modules, constants, cfg, condition, source, noise):
+    """The editing decoder's first velocity: merger(target tokens ++ source tokens) as context, the rescaled ids."""
+    from flux_dit import edit_text_ids
+    ctx = modules["merger"](condition[None], source[None])
+    _, _, h, w = noise.shape
+    g = torch.tensor([schedule.DEFAULTS["editing"]["embedded_guidance"]])
+    sigma = schedule.shifted_sigmas(1)[0]
+    pooled = constants["pooled_prompt_emb"].float()
+    return modules["edit_dit"](noise, torch.tensor([sigma * 1000], dtype=torch.float32), ctx, pooled, g,
+                               edit_text_ids(cfg, 1, h, w))[0]
+
+
 def to_rgb(pixels):
     a = torch.clamp(torch.round((pixels[0] + 1) * 127.5), 0, 255).to(torch.uint8)
     return a.permute(1, 2, 0).contiguous().numpy()
@@ -124,10 +136,14 @@ def main(argv=None):
         noise = torch.tensor(gcase["noise"], dtype=torch.float32).reshape(1, 16, lat, lat)
         velocity, latent = sample(modules, constants, cfg, embeds, noise, gcase["steps"])
         pixels = modules["vae"](latent)
+        src = gcase["edit_source"]
+        src_rgb = np.array(src["rgb"], np.uint8).reshape(src["height"], src["width"], 3)
+        source, _ = encode_image(ar, src_rgb, cfg)
+        edit_v = edit_velocity(modules, constants, cfg, embeds, source, noise)
     rgb = to_rgb(pixels)
     flat = lambda t: [float(v) for v in t.reshape(-1).tolist()]  # noqa: E731
     result = {"prompt_logits": flat(u["prompt_logits"]), "greedy_ids": u["greedy_ids"],
-              "vision_embeds": flat(u["vision_embeds"]), "image_embeds": flat(embeds), "velocity": flat(velocity),
+              "vision_embeds": flat(u["vision_embeds"]), "image_embeds": flat(embeds), "velocity": flat(velocity), "edit_velocity": flat(edit_v),
               "latent": flat(latent), "pixels": flat(pixels), "rgb_sha256": hashlib.sha256(rgb.tobytes()).hexdigest()}
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump(result, f)

@@ -70,6 +70,7 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
     expect(report.max_rel_err_velocity).toBeLessThanOrEqual(1e-3);
     expect(report.max_rel_err_image).toBeLessThanOrEqual(1e-3);
     expect(report.detail['max_rel_err_vision']).toBeLessThanOrEqual(1e-3);
+    expect(report.detail['max_rel_err_edit_velocity']).toBeLessThanOrEqual(1e-3);
   });
 
   it('decodes the same greedy ids and the same image bytes, with every parameter mapped', () => {

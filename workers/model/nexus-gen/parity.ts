@@ -1,7 +1,7 @@
 // Parity of the TS runtime with the PyTorch reference on the reduced random Nexus-Gen checkpoint: builds the
 // checkpoint (models/nexus-gen/make_checkpoint.py), converts it (convert.py), runs understanding (vision encoder,
-// prompt logits, greedy text), the prefilled image embeddings, the generation decoder's velocity and a
-// fixed-seed sampled image through the runtime's sessions, and the same case through reference.py.
+// prompt logits, greedy text), the prefilled image embeddings, the generation and editing decoders' velocities
+// and a fixed-seed sampled image through the runtime's sessions, and the same case through reference.py.
 // Relative error = max |runtime − reference| / max |reference| over each tensor.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -159,6 +159,13 @@ export async function runNexusGenParity(options: ParityOptions): Promise<NexusGe
     let velocity = new Float32Array(0);
     const latent = await sampleLatent(ng, embeds, { steps, noise, onVelocity: (i, v) => { if (i === 0) velocity = Float32Array.from(v); } });
     const pixels = await decodeLatent(ng, latent);
+    // Editing decoder: one velocity on the same noise, the source picture encoded at the edit source size.
+    const srcSide = ng.arch.edit.source_size;
+    const srcRgb = await decodeToRgb(png, srcSide);
+    const { embeds: [source] } = await encodeQwenImages(sessions.vision_encoder, ng.arch.vision, [{ rgb: srcRgb, width: srcSide, height: srcSide }]);
+    if (source === undefined) throw new Error('the vision encoder returned no source tokens');
+    let editVelocity = new Float32Array(0);
+    await sampleLatent(ng, embeds, { steps: 1, noise, source: { embeds: source, tokens: source.length / manifest.embed_dim }, onVelocity: (_, v) => { editVelocity = Float32Array.from(v); } });
     const side = height * ng.arch.diffusion.vae_scale;
     const outRgb = pixelValuesToRgb(pixels, 0, side, side, [-1, 1]);
 
@@ -166,13 +173,13 @@ export async function runNexusGenParity(options: ParityOptions): Promise<NexusGe
     const refPath = join(options.workDir, 'reference.json');
     await writeFile(casePath, JSON.stringify({
       understand: { ids: chat.inputIds, image_start: span.start, image: { width: IMAGE_SIDE, height: IMAGE_SIDE, rgb: Array.from(rgb) }, max_new_tokens: maxNewTokens },
-      generate: { ids: genChat.inputIds, steps, noise: Array.from(noise) },
+      generate: { ids: genChat.inputIds, steps, noise: Array.from(noise), edit_source: { width: srcSide, height: srcSide, rgb: Array.from(srcRgb) } },
     }));
     options.log?.('running the PyTorch reference');
     await run(python, ['models/nexus-gen/reference.py', ckpt, casePath, refPath], options.root);
     const ref = JSON.parse(await readFile(refPath, 'utf8')) as {
       prompt_logits: number[]; greedy_ids: number[]; vision_embeds: number[]; image_embeds: number[];
-      velocity: number[]; latent: number[]; pixels: number[]; rgb_sha256: string;
+      velocity: number[]; edit_velocity: number[]; latent: number[]; pixels: number[]; rgb_sha256: string;
     };
     const sha = createHash('sha256').update(outRgb).digest('hex');
     const refRgb = ref.pixels.length === pixels.length ? pixelValuesToRgb(Float32Array.from(ref.pixels), 0, side, side, [-1, 1]) : new Uint8Array(0);
@@ -194,6 +201,7 @@ export async function runNexusGenParity(options: ParityOptions): Promise<NexusGe
       detail: {
         max_rel_err_vision: relErr(vision, ref.vision_embeds),
         max_rel_err_latent: relErr(latent, ref.latent),
+        max_rel_err_edit_velocity: relErr(editVelocity, ref.edit_velocity),
         greedy_ids: greedy,
         greedy_text: tokenizer.decode(greedy, { skipSpecialTokens: true }),
         reference_greedy_ids: ref.greedy_ids,
