@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createChatTemplate } from '../chat-template.js';
 import { pixelValuesToRgb } from '../image-codec.js';
@@ -39,6 +39,8 @@ export interface ParityOptions {
   python?: string;
   steps?: number;
   maxNewTokens?: number;
+  /** Weight storage of the converted bundle (the reference stays float32): fp16/bf16 measure the rounding. */
+  dtype?: 'fp32' | 'fp16' | 'bf16';
   log?: (line: string) => void;
 }
 
@@ -77,8 +79,9 @@ function sourceStamp(root: string): string {
 /** Builds (or reuses, when models/nexus-gen/*.py are unchanged) the reduced checkpoint and its bundle. */
 export async function buildBundle(options: ParityOptions, python: string): Promise<{ ckpt: string; bundle: string; unmapped: number }> {
   const ckpt = join(options.workDir, 'ckpt');
-  const bundle = join(options.workDir, 'bundle');
-  const stampPath = join(options.workDir, 'stamp.json');
+  const dtype = options.dtype ?? 'fp32';
+  const bundle = join(options.workDir, dtype === 'fp32' ? 'bundle' : `bundle-${dtype}`);
+  const stampPath = join(options.workDir, `stamp-${dtype}.json`);
   const stamp = sourceStamp(options.root);
   if (existsSync(stampPath)) {
     const saved = JSON.parse(await readFile(stampPath, 'utf8')) as { stamp?: string; unmapped?: number };
@@ -87,8 +90,9 @@ export async function buildBundle(options: ParityOptions, python: string): Promi
   await mkdir(options.workDir, { recursive: true });
   options.log?.('building the reduced checkpoint');
   await run(python, ['models/nexus-gen/make_checkpoint.py', ckpt], options.root);
+  for (const other of ['fp32', 'fp16', 'bf16']) if (other !== dtype) await rm(join(options.workDir, `stamp-${other}.json`), { force: true });
   options.log?.('converting it to a bundle');
-  const out = await run(python, ['models/nexus-gen/convert.py', ckpt, bundle, '--dtype', 'fp32'], options.root);
+  const out = await run(python, ['models/nexus-gen/convert.py', ckpt, bundle, '--dtype', dtype], options.root);
   const report = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { unmapped_parameters?: number };
   const unmapped = report.unmapped_parameters ?? Number.NaN;
   await writeFile(stampPath, JSON.stringify({ stamp, unmapped }));
