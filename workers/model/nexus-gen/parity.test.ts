@@ -105,6 +105,14 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
     await expect(model.run(request({ guidance: 3 }))).rejects.toThrow(/guidance must be 1 with this bundle/);
   });
 
+  it("sizes the full model from closed forms that equal the reduced modules' real parameter counts", () => {
+    const check = JSON.parse(execFileSync(PYTHON, ['models/nexus-gen/capacity.py', '--reduced'], { cwd: root, encoding: 'utf8' })) as { equal: boolean; modules: Record<string, number> };
+    expect(check.equal).toBe(true);
+    expect(check.modules['dit']).toBe(489664);
+    const full = JSON.parse(execFileSync(PYTHON, ['models/nexus-gen/capacity.py'], { cwd: root, encoding: 'utf8' })) as { parameters: Record<string, number> };
+    expect(full.parameters['dit']).toBe(11901408320); // FLUX.1-dev's 11.9 B
+  });
+
   it('refuses a checkpoint with a missing and an unexpected name, listing both', async () => {
     const ckpt = join(scratch, 'ckpt');
     await cp(join(work, 'ckpt'), ckpt, { recursive: true });
