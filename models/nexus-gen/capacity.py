@@ -62,8 +62,23 @@ def merger_params(cfg):
 
 
 def vae_params(c):
-    from flux_vae import VaeDecoder
-    return sum(p.numel() for p in VaeDecoder(c).parameters())
+    def conv(i, o, k):
+        return i * o * k * k + o
+
+    def res(i, o):
+        return 2 * i + conv(i, o, 3) + 2 * o + conv(o, o, 3) + (conv(i, o, 1) if i != o else 0)
+
+    mult = c["ch_mult"]
+    ch = c["ch"] * mult[-1]
+    n = conv(c["z_channels"], ch, 3) + 2 * res(ch, ch) + 2 * ch + 4 * conv(ch, ch, 1)
+    for level in reversed(range(len(mult))):
+        out = c["ch"] * mult[level]
+        for _ in range(c["num_res_blocks"] + 1):
+            n += res(ch, out)
+            ch = out
+        if level != 0:
+            n += conv(ch, ch, 3)
+    return n + 2 * ch + conv(ch, c["out_ch"], 3)
 
 
 def counts(cfg):

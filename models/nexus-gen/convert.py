@@ -252,7 +252,8 @@ def manifest(cfg, tokenizer, files, dtype, name):
             "vision": {"patch_size": v["patch_size"], "temporal_patch_size": v["temporal_patch_size"],
                        "spatial_merge_size": merge, "window_size": v["window_size"],
                        "image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711],
-                       "min_pixels": 56 * 56, "max_pixels": 28 * 28 * 1280},
+                       # inputs stay under ~335 tokens in Nexus-Gen (shared/NEXUS-GEN.md): a 512x512 pixel budget
+                       "min_pixels": 56 * 56, "max_pixels": 512 * 512},
             "prefill": {"tokens": cfg["prefill_tokens"], "grid_thw": cfg["output_grid"], "first_id": t["vocab_size"]},
             "edit": {"source_grid_thw": cfg["merger"]["ref_grid"], "source_size": cfg["merger"]["ref_grid"][1] * v["patch_size"]},
             "diffusion": {"schedule": "flow-match-shift", "shift": schedule.SHIFT, "sigma_min": schedule.SIGMA_MIN,

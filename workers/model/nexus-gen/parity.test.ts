@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { loadModel, ModelError, type ModelRequest, type RuntimeModel } from '../index.js';
 import { encodePng } from '../png-encode.js';
-import { GENERATION_PROMPT, IMAGE_SIDE, QUESTION, runNexusGenParity, testImage, type NexusGenParityReport } from './parity.js';
+import { GENERATION_PROMPT, IMAGE_HEIGHT, IMAGE_WIDTH, QUESTION, runNexusGenParity, testImage, type NexusGenParityReport } from './parity.js';
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const PYTHON = '/usr/bin/python3';
@@ -51,7 +51,7 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
     report = await runNexusGenParity({ root, workDir: work, python: PYTHON });
     scratch = await mkdtemp(join(tmpdir(), 'nexus-gen-'));
     model = await loadModel(join(work, 'bundle'), { executionProviders: ['cpu'], intraOpThreads: 1 });
-    picture = await encodePng(testImage(), IMAGE_SIDE, IMAGE_SIDE);
+    picture = await encodePng(testImage(), IMAGE_WIDTH, IMAGE_HEIGHT);
   }, 180_000);
   afterAll(async () => {
     await model?.close();
@@ -75,6 +75,7 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
 
   it('decodes the same greedy ids and the same image bytes, with every parameter mapped', () => {
     expect(report.greedy_text_equal).toBe(true);
+    expect(report.detail['understanding_image_tokens']).toBe(77); // 308x196 -> 11x7 merged tokens
     expect((report.detail['greedy_ids'] as number[]).length).toBe(8);
     expect(report.image_sha256_equal).toBe(true);
     expect(report.unmapped_parameters).toBe(0);
@@ -86,6 +87,7 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
       modalities: ['text'], maxTokens: 8,
     }));
     expect(result.images).toEqual([]);
+    expect(result.inputTokens).toBe(report.detail['prompt_tokens']);
     expect(result.text).toBe(report.detail['greedy_text']);
     expect(result.text.length).toBeGreaterThan(0);
   });

@@ -19,6 +19,7 @@ import { createTokenizer } from '../tokenizer.js';
 import { decodeToRgb } from '../vision.js';
 import { ropeIndex } from './mrope.js';
 import { encodeQwenImages } from './qwen-vision.js';
+import { prepareInputImage, resizeImageSpans } from './image-spans.js';
 import { decodeLatent, embedIds, nexusGenOf, NexusGenSequence, prefillImage, sampleLatent } from './stages.js';
 
 export interface NexusGenParityReport {
@@ -44,7 +45,9 @@ export interface ParityOptions {
   log?: (line: string) => void;
 }
 
-export const IMAGE_SIDE = 252;
+/** The understanding picture: not square and not 252², so dynamic resolution and partial windows are exercised. */
+export const IMAGE_WIDTH = 308;
+export const IMAGE_HEIGHT = 196;
 export const GENERATION_PROMPT = 'Generate an image according to the following description: a red circle on a blue square.';
 export const QUESTION = 'What is in this image?';
 
@@ -99,11 +102,11 @@ export async function buildBundle(options: ParityOptions, python: string): Promi
   return { ckpt, bundle, unmapped };
 }
 
-/** The 252×252 RGB test picture both sides see. */
-export function testImage(): Uint8Array {
-  const rgb = new Uint8Array(IMAGE_SIDE * IMAGE_SIDE * 3);
-  for (let y = 0; y < IMAGE_SIDE; y += 1) {
-    for (let x = 0; x < IMAGE_SIDE; x += 1) for (let c = 0; c < 3; c += 1) rgb[(y * IMAGE_SIDE + x) * 3 + c] = (x * 7 + y * 13 + c * 50) % 256;
+/** The RGB test picture both sides see. */
+export function testImage(width = IMAGE_WIDTH, height = IMAGE_HEIGHT): Uint8Array {
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) for (let c = 0; c < 3; c += 1) rgb[(y * width + x) * 3 + c] = (x * 7 + y * 13 + c * 50) % 256;
   }
   return rgb;
 }
@@ -124,12 +127,16 @@ export async function runNexusGenParity(options: ParityOptions): Promise<NexusGe
     const merge = ng.arch.vision.spatial_merge_size;
 
     // Understanding: image + question → prompt logits and greedy text.
-    const png = await encodePng(testImage(), IMAGE_SIDE, IMAGE_SIDE);
-    const rgb = await decodeToRgb(png, IMAGE_SIDE);
-    const chat = template.render([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: QUESTION }] }], { addGenerationPrompt: true });
-    const span = chat.imageSpans[0];
-    if (span === undefined) throw new Error('the chat template produced no image span');
-    const { embeds: [vision], grids: [grid] } = await encodeQwenImages(sessions.vision_encoder, ng.arch.vision, [{ rgb, width: IMAGE_SIDE, height: IMAGE_SIDE }]);
+    const png = await encodePng(testImage(), IMAGE_WIDTH, IMAGE_HEIGHT);
+    const input = await prepareInputImage(png, ng.arch.vision);
+    const rendered = template.render([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: QUESTION }] }], { addGenerationPrompt: true });
+    const first0 = rendered.imageSpans[0];
+    if (first0 === undefined) throw new Error('the chat template produced no image span');
+    const resized = resizeImageSpans(rendered.inputIds, [first0.start], manifest.image_tokens, [input.tokens], st.image_pad);
+    const chat = { inputIds: resized.ids };
+    const span = { start: resized.starts[0] ?? first0.start };
+    const rgb = input.rgb;
+    const { embeds: [vision], grids: [grid] } = await encodeQwenImages(sessions.vision_encoder, ng.arch.vision, [input]);
     if (vision === undefined || grid === undefined) throw new Error('the vision encoder returned nothing');
     const prompt = await embedIds(ng, chat.inputIds);
     prompt.set(vision, span.start * manifest.hidden_size);
@@ -176,7 +183,7 @@ export async function runNexusGenParity(options: ParityOptions): Promise<NexusGe
     const casePath = join(options.workDir, 'case.json');
     const refPath = join(options.workDir, 'reference.json');
     await writeFile(casePath, JSON.stringify({
-      understand: { ids: chat.inputIds, image_start: span.start, image: { width: IMAGE_SIDE, height: IMAGE_SIDE, rgb: Array.from(rgb) }, max_new_tokens: maxNewTokens },
+      understand: { ids: chat.inputIds, image_start: span.start, image: { width: input.width, height: input.height, rgb: Array.from(rgb) }, max_new_tokens: maxNewTokens },
       generate: { ids: genChat.inputIds, steps, noise: Array.from(noise), edit_source: { width: srcSide, height: srcSide, rgb: Array.from(srcRgb) } },
     }));
     options.log?.('running the PyTorch reference');
@@ -207,12 +214,14 @@ export async function runNexusGenParity(options: ParityOptions): Promise<NexusGe
         max_rel_err_latent: relErr(latent, ref.latent),
         max_rel_err_edit_velocity: relErr(editVelocity, ref.edit_velocity),
         greedy_ids: greedy,
+        prompt_tokens: chat.inputIds.length,
         greedy_text: tokenizer.decode(greedy, { skipSpecialTokens: true }),
         reference_greedy_ids: ref.greedy_ids,
         rgb_bytes_differing: bytesDiffering,
         rgb_max_byte_diff: maxByteDiff,
         steps,
         image_side: side,
+        understanding_image_tokens: input.tokens,
         reference_rgb_sha256: ref.rgb_sha256,
         runtime_rgb_sha256: sha,
       },

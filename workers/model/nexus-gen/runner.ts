@@ -2,9 +2,9 @@
 // nexus-mini (loadModel → run / runBatch): understanding, generation, editing and multi-turn conversations.
 // Requests run one after another (Nexus-Gen's reference decodes batch 1 only; batching the M-RoPE windows is the
 // next step), each with its own seeded generators, so a request's output does not depend on its batch.
-// Input images are resized to the model's image size (252² → 81 tokens, sides multiples of 28) — Qwen's dynamic
-// resolution needs variable-length image spans in the chat template, not done yet; an edit's source is encoded
-// again at the edit decoder's source size (504² → 324 tokens).
+// Input images keep Qwen's dynamic resolution (smart_resize within the manifest's pixel budget; each span gets
+// (h/28)·(w/28) slots, image-spans.ts); an edit's source is encoded again at the edit decoder's source size
+// (504² → 324 tokens), as Nexus-Gen's editing pipeline does.
 import { MAX_IMAGES_PER_REPLY, maskedTokens } from '../autoregressive.js';
 import { ModelError, throwIfAborted } from '../errors.js';
 import { encodeImage, pixelValuesToRgb } from '../image-codec.js';
@@ -17,6 +17,7 @@ import type { ModelImage, ModelRequest, ModelResult, RunOptions } from '../types
 import { decodeToRgb } from '../vision.js';
 import { ropeIndex } from './mrope.js';
 import { encodeQwenImages, type GridThw } from './qwen-vision.js';
+import { prepareInputImage, resizeImageSpans } from './image-spans.js';
 import { decodeLatent, embedIds, NexusGenSequence, prefillImage, sampleLatent, type NexusGen } from './stages.js';
 
 export interface NexusGenRunner {
@@ -52,18 +53,21 @@ async function runOne(ctx: NexusGenRunner, r: ModelRequest, index: number, optio
   const progress = options.onProgress;
   const prompt = preparePrompt(ctx.render, r.messages, manifest.image_tokens);
   progress?.({ index, stage: 'encode', step: 0, total: 1 });
-  const encoded = await encodeAt(ctx, prompt.spans.map((s) => s.image), manifest.image.size);
+  const inputs = await Promise.all(prompt.spans.map((s) => prepareInputImage(s.image, arch.vision)));
+  const encoded = await encodeQwenImages(ng.sessions.vision_encoder, arch.vision, inputs);
   progress?.({ index, stage: 'encode', step: 1, total: 1 });
   throwIfAborted(options.signal);
 
   const merge = arch.vision.spatial_merge_size;
-  const embeds = await embedIds(ng, prompt.promptIds);
-  const spans = prompt.spans.map((s, i) => {
+  const resized = resizeImageSpans(prompt.promptIds, prompt.spans.map((s) => s.start), manifest.image_tokens, inputs.map((i) => i.tokens), st.image_pad);
+  const promptIds = resized.ids;
+  const embeds = await embedIds(ng, promptIds);
+  const spans = resized.starts.map((start, i) => {
     const e = encoded.embeds[i];
-    if (e !== undefined) embeds.set(e, s.start * manifest.hidden_size);
-    return { start: s.start, grid: encoded.grids[i] ?? arch.prefill.grid_thw };
+    if (e !== undefined) embeds.set(e, start * manifest.hidden_size);
+    return { start, grid: encoded.grids[i] ?? arch.prefill.grid_thw };
   });
-  const rope = ropeIndex(prompt.promptIds.length, spans, merge);
+  const rope = ropeIndex(promptIds.length, spans, merge);
   if (rope.next + arch.prefill.tokens + 2 > manifest.max_positions) {
     throw new ModelError('context_too_long', `the conversation needs ${rope.next} positions; the model holds ${manifest.max_positions}`);
   }
@@ -145,7 +149,7 @@ async function runOne(ctx: NexusGenRunner, r: ModelRequest, index: number, optio
   return {
     text: ctx.tokenizer.decode(textIds, { skipSpecialTokens: true }),
     images: pictures,
-    inputTokens: prompt.promptIds.length,
+    inputTokens: promptIds.length,
     outputTokens,
     computeMs: Math.round(performance.now() - started),
   };
