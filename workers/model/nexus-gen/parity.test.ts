@@ -103,6 +103,17 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
     expect(b?.images[0]?.sha256).not.toBe(a?.images[0]?.sha256);
     const other = await model.run(request({ seed: 53 }));
     expect(other.images[0]?.sha256).not.toBe(alone.images[0]?.sha256);
+    // Multi-turn: the assistant's earlier picture is re-encoded from its pixels; the next turn edits it.
+    const turn2 = await model.run(request({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: GENERATION_PROMPT }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'Here is an image based on the description: ' }, { type: 'image', data: alone.images[0]?.data ?? new Uint8Array() }] },
+        { role: 'user', content: [{ type: 'text', text: 'make the sky green' }] },
+      ],
+    }));
+    expect(turn2.images.length).toBe(1);
+    expect(turn2.inputTokens).toBeGreaterThan(alone.inputTokens);
+    expect(turn2.images[0]?.sha256).not.toBe(alone.images[0]?.sha256);
     await expect(model.run(request({ guidance: 3 }))).rejects.toThrow(ModelError);
     await expect(model.run(request({ guidance: 3 }))).rejects.toThrow(/guidance must be 1 with this bundle/);
   });
