@@ -7,6 +7,8 @@ import { ModelError } from './errors.js';
 import { kvLayout } from './kv-cache.js';
 import { readBundleFiles, readManifest, type Manifest } from './manifest.js';
 import type { RenderConversation } from './prompt.js';
+import { runNexusGenBatch, type NexusGenRunner } from './nexus-gen/runner.js';
+import { nexusGenOf } from './nexus-gen/stages.js';
 import { createSessions, releaseSessions } from './sessions.js';
 import { createTokenEmbedder } from './token-embeddings.js';
 import { createTokenizer } from './tokenizer.js';
@@ -49,6 +51,7 @@ export async function loadModel(bundleDir: string, options: LoadModelOptions): P
     executionProviders: options.executionProviders,
     ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
     ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
+    bundleDir,
   });
   const context: RunnerContext = {
     manifest,
@@ -63,6 +66,10 @@ export async function loadModel(bundleDir: string, options: LoadModelOptions): P
       kv: kvLayout(sessions.transformer, { heads: manifest.num_heads, headDim: manifest.head_dim }),
     },
   };
+  const nexusGen: NexusGenRunner | null =
+    manifest.architecture?.name === 'nexus-gen' ? { ng: nexusGenOf(manifest, sessions), render, tokenizer } : null;
+  const runAny = (requests: readonly ModelRequest[], runOptions?: BatchRunOptions): Promise<ModelResult[]> =>
+    nexusGen === null ? runBatch(context, requests, runOptions) : runNexusGenBatch(nexusGen, requests, runOptions);
   let closed = false;
   const guard = (): void => {
     if (closed) throw new ModelError('invalid_request', 'the model has been closed');
@@ -74,15 +81,15 @@ export async function loadModel(bundleDir: string, options: LoadModelOptions): P
     context,
     runBatch: async (requests, runOptions) => {
       guard();
-      return runBatch(context, requests, runOptions);
+      return runAny(requests, runOptions);
     },
     runBatchWith: async (requests, runOptions) => {
       guard();
-      return runBatch(context, requests, runOptions);
+      return runAny(requests, runOptions);
     },
     run: async (request, runOptions) => {
       guard();
-      const [result] = await runBatch(context, [request], runOptions);
+      const [result] = await runAny([request], runOptions);
       if (result === undefined) throw new ModelError('session_failed', 'the batch returned no result');
       return result;
     },

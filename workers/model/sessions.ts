@@ -3,7 +3,7 @@
 import { createLogger } from '../../shared/log.js';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from './errors.js';
-import type { Manifest, StageName } from './manifest.js';
+import { bundlePath, type Manifest, type StageName } from './manifest.js';
 
 const modelLog = createLogger({ component: 'model', write: (line) => console.error(line) });
 
@@ -24,6 +24,8 @@ export interface CreateSessionOptions {
   executionProviders: readonly ExecutionProvider[];
   intraOpThreads?: number;
   allowSpinning?: boolean;
+  /** Needed for stages with external data, which load from their path. */
+  bundleDir?: string;
 }
 
 function providerAvailable(provider: ExecutionProvider): boolean {
@@ -32,7 +34,8 @@ function providerAvailable(provider: ExecutionProvider): boolean {
 
 export async function createStageSession(
   stage: StageName,
-  model: Uint8Array,
+  /** The graph's bytes, or its path when its weights are external data beside it. */
+  model: Uint8Array | string,
   expected: { inputs: readonly string[]; outputs: readonly string[] },
   options: CreateSessionOptions,
 ): Promise<StageSession> {
@@ -44,13 +47,14 @@ export async function createStageSession(
   }
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(model, {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [...options.executionProviders],
       graphOptimizationLevel: 'all',
       ...(options.intraOpThreads === undefined ? {} : { intraOpNumThreads: options.intraOpThreads, interOpNumThreads: 1 }),
       logSeverityLevel: 3,
       ...(options.allowSpinning === undefined ? {} : { extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } } }),
-    });
+    };
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
   } catch (cause) {
     const requested = options.executionProviders.join(', ');
     const reason = cause instanceof Error ? cause.message : String(cause);
@@ -108,6 +112,12 @@ export async function runSession(stage: StageSession, feeds: Feeds): Promise<Out
 
 export type Sessions = Record<Exclude<StageName, 'vae_decoder'>, StageSession> & { vae_decoder?: StageSession };
 
+function stageSource(entry: { path: string; external_data?: unknown[] | undefined }, data: Uint8Array | undefined, options: CreateSessionOptions): Uint8Array | string | undefined {
+  if (entry.external_data === undefined) return data;
+  if (options.bundleDir === undefined) throw new ModelError('bundle_invalid', `${entry.path} has external data: the bundle folder is needed to load it`);
+  return bundlePath(options.bundleDir, entry.path);
+}
+
 export async function createSessions(manifest: Manifest, files: Map<string, Uint8Array>, options: CreateSessionOptions): Promise<Sessions> {
   const stages: StageName[] = ['vision_encoder', 'token_embedding', 'transformer', 'gen_decoder', 'edit_decoder'];
   if (manifest.files.vae_decoder !== undefined) stages.push('vae_decoder');
@@ -115,7 +125,7 @@ export async function createSessions(manifest: Manifest, files: Map<string, Uint
   try {
     for (const stage of stages) {
       const entry = manifest.files[stage];
-      const data = files.get(stage);
+      const data = entry === undefined ? undefined : stageSource(entry, files.get(stage), options);
       if (entry === undefined || data === undefined) throw new ModelError('bundle_invalid', `bundle has no ${stage} file`);
       created.set(stage, await createStageSession(stage, data, { inputs: entry.inputs, outputs: entry.outputs }, options));
     }

@@ -12,7 +12,8 @@ export interface TextTokenizer {
 }
 
 const tokenizerJsonShape = z.object({
-  model: z.object({ unk_token: z.string().optional() }).passthrough(),
+  // Qwen's byte-level BPE writes unk_token: null (every byte is a token).
+  model: z.object({ unk_token: z.string().nullable().optional() }).passthrough(),
   added_tokens: z.array(z.object({ id: z.number().int(), content: z.string() }).passthrough()),
 }).passthrough();
 
@@ -20,7 +21,7 @@ export function createTokenizer(json: unknown): TextTokenizer {
   const parsed = tokenizerJsonShape.parse(typeof json === 'string' ? JSON.parse(json) : json);
   const unk = parsed.model.unk_token;
   // The library reads the unknown token of a word-level model from the tokenizer config, not the model.
-  const tokenizer = new Tokenizer(parsed, unk === undefined ? {} : { unk_token: unk });
+  const tokenizer = new Tokenizer(parsed, unk === undefined || unk === null ? {} : { unk_token: unk });
   const vocabSize = tokenizer.get_vocab(true).size;
   return {
     vocabSize,

@@ -11,17 +11,20 @@ export interface VisionSpec {
 /** Far above any real input at this model's sizes; stops decompression bombs before they allocate. */
 const MAX_INPUT_PIXELS = 40_000_000;
 
-/** Decodes to S×S RGB (alpha flattened on black, aspect not kept: the encoder sees the whole picture). */
-export async function decodeToRgb(data: Uint8Array, size: number): Promise<Uint8Array> {
+/**
+ * Decodes to S×S RGB (alpha flattened on black, aspect not kept: the encoder sees the whole picture), or to
+ * `size` × `height` (width × height) when a height is given.
+ */
+export async function decodeToRgb(data: Uint8Array, size: number, height = size): Promise<Uint8Array> {
   try {
     const { data: raw, info } = await sharp(data, { limitInputPixels: MAX_INPUT_PIXELS })
       .flatten({ background: { r: 0, g: 0, b: 0 } })
       .removeAlpha()
       .toColourspace('srgb')
-      .resize(size, size, { fit: 'fill', kernel: 'lanczos3' })
+      .resize(size, height, { fit: 'fill', kernel: 'lanczos3' })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== size || info.height !== size) {
+    if (info.channels !== 3 || info.width !== size || info.height !== height) {
       throw new Error(`unexpected decode result ${info.width}x${info.height}x${info.channels}`);
     }
     return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -41,4 +44,16 @@ export function rgbToPixelValues(rgb: Uint8Array, size: number, spec: VisionSpec
     for (let c = 0; c < 3; c += 1) target[offset + c * plane + i] = (rgb[i * 3 + c] ?? 0) * scale + lo;
   }
   return target;
+}
+
+/** Width and height of an encoded image, without decoding its pixels. */
+export async function imageSize(data: Uint8Array): Promise<{ width: number; height: number }> {
+  try {
+    const meta = await sharp(data, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+    if (meta.width === undefined || meta.height === undefined) throw new Error('no dimensions');
+    return { width: meta.width, height: meta.height };
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ModelError('invalid_image', `the image cannot be decoded: ${reason}`, { cause });
+  }
 }
