@@ -15,6 +15,7 @@ const SLOW = [
   'scripts/start.test.ts',
   'shared/aws/sqs-message-queue.test.ts',
   'workers/model/parity.test.ts',
+  'workers/model/nexus-gen/parity.test.ts',
   'workers/model/runtime.test.ts',
   'workers/model/token-embeddings.test.ts',
   'workers/model/cli/main.test.ts',

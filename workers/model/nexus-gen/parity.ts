@@ -12,7 +12,7 @@ import { createChatTemplate } from '../chat-template.js';
 import { pixelValuesToRgb } from '../image-codec.js';
 import { readBundleFiles, readManifest } from '../manifest.js';
 import { encodePng } from '../png-encode.js';
-import { createRng, gaussian, RNG_STREAM } from '../prng.js';
+import { createRequestRng, gaussian, RNG_STREAM } from '../prng.js';
 import { argmax } from '../sampling.js';
 import { createSessions, releaseSessions } from '../sessions.js';
 import { createTokenizer } from '../tokenizer.js';
@@ -166,7 +166,7 @@ export async function runNexusGenParity(options: ParityOptions): Promise<NexusGe
     await genSeq.run(await embedIds(ng, genChat.inputIds), genRope.positions);
     const { embeds } = await prefillImage(ng, genSeq, genRope.next);
     const { channels, height, width } = manifest.decoder;
-    const noise = gaussian(createRng(52, RNG_STREAM.noise), channels * height * width);
+    const noise = gaussian(createRequestRng(52, RNG_STREAM.noise), channels * height * width);
     let velocity = new Float32Array(0);
     const latent = await sampleLatent(ng, embeds, { steps, noise, onVelocity: (i, v) => { if (i === 0) velocity = Float32Array.from(v); } });
     const pixels = await decodeLatent(ng, latent);

@@ -8,7 +8,7 @@
 import { MAX_IMAGES_PER_REPLY, maskedTokens } from '../autoregressive.js';
 import { ModelError, throwIfAborted } from '../errors.js';
 import { encodeImage, pixelValuesToRgb } from '../image-codec.js';
-import { createRng, gaussian, RNG_STREAM } from '../prng.js';
+import { createRequestRng, gaussian, RNG_STREAM } from '../prng.js';
 import { preparePrompt, type RenderConversation } from '../prompt.js';
 import { diffusionPlan, imagePolicy, validateRequest } from '../request.js';
 import { applyProcessors, maskTokens, sampleToken } from '../sampling.js';
@@ -77,7 +77,7 @@ async function runOne(ctx: NexusGenRunner, r: ModelRequest, index: number, optio
   const vocab = manifest.vocab_size;
   let logits = out.logits.slice(out.logits.length - vocab);
   const policy = imagePolicy(r.modalities);
-  const rng = createRng(r.seed, RNG_STREAM.sampling);
+  const rng = createRequestRng(r.seed, RNG_STREAM.sampling);
   const sampling = { temperature: r.temperature, topP: r.topP };
   const untokenized = Array.from({ length: Math.max(0, vocab - arch.text.tokenizer_vocab_size) }, (_, k) => arch.text.tokenizer_vocab_size + k);
   const textIds: number[] = [];
@@ -134,7 +134,7 @@ async function runOne(ctx: NexusGenRunner, r: ModelRequest, index: number, optio
   const outW = width * arch.diffusion.vae_scale;
   const pictures: ModelImage[] = [];
   for (const [k, condition] of images.entries()) {
-    const noise = gaussian(createRng(r.seed + k, RNG_STREAM.noise), channels * height * width);
+    const noise = gaussian(createRequestRng(r.seed + k, RNG_STREAM.noise), channels * height * width);
     const latent = await sampleLatent(ng, condition, {
       steps: plan.steps,
       noise,
