@@ -142,9 +142,18 @@ describe('nexus exit codes for bad use', () => {
     expect(unreachable.stderr).toContain('could not reach');
   }, 60_000);
 
-  it('1 for usage, which the API does not have yet', async () => {
-    const run = await nexus(['usage']);
-    expect(run).toMatchObject({ code: 1, stderr: 'nexus: usage is not available yet: the API has no usage endpoint\n' });
+  it('usage: this month\u2019s totals equal the sum over the succeeded jobs, by day or by model', async () => {
+    const client = new Nexus({ apiKey: platform.key, baseURL: platform.url });
+    const jobs = (await client.jobs.list({ limit: 100 }).firstPage()).data.filter((job) => job.status === 'succeeded');
+    const cost = jobs.reduce((sum, job) => sum + (job.usage?.cost_usd_micros ?? 0), 0);
+    const run = await nexus(['usage', '--json']);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { object: string; group_by: string; total: { jobs: number; cost_usd_micros: number } };
+    expect(report).toMatchObject({ object: 'usage', group_by: 'day', total: { jobs: jobs.length, cost_usd_micros: cost } });
+    const byModel = await nexus(['usage', 'model']);
+    expect(byModel.code).toBe(0);
+    expect(byModel.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^\\d{4}-\\d{2}-01 to \\d{4}-\\d{2}-\\d{2}: ${jobs.length} jobs, \\d+ images, \\$${(cost / 1e6).toFixed(6).replace('.', '\\.')}$`));
+    expect((await nexus(['usage', 'week'])).code).toBe(2);
   });
 
   it('leaves nexus run to the model CLI', async () => {

@@ -8,7 +8,6 @@ import type { JobProgress } from './progress.js';
 export class UsageError extends Error {}
 
 /** A command the API cannot serve yet: exit 1 with a clear sentence. */
-export class NotAvailableError extends Error {}
 
 export interface CommandContext {
   nexus: Nexus;
@@ -134,8 +133,14 @@ export const COMMANDS: Record<string, (ctx: CommandContext) => Promise<void>> = 
     }
     throw new UsageError(`unknown jobs command ${JSON.stringify(sub)}`);
   },
-  async usage() {
-    // TODO(usage): read GET /v1/usage through the client once the API has a usage endpoint.
-    throw new NotAvailableError('usage is not available yet: the API has no usage endpoint');
+  async usage(ctx) {
+    // `nexus usage [day|model]`: this month so far, by UTC day (default) or by model.
+    const by = ctx.positionals[1] ?? 'day';
+    if (by !== 'day' && by !== 'model') throw new UsageError('nexus usage takes day or model');
+    const report = await ctx.nexus.usage.get({ groupBy: by });
+    if (ctx.options.json) return ctx.print(JSON.stringify(report, null, 2));
+    const usd = (micros: number): string => `$${(micros / 1_000_000).toFixed(6)}`;
+    for (const row of report.data) ctx.print([(by === 'day' ? row.day : row.model) ?? '', `${row.jobs} jobs`, `${row.images} images`, usd(row.cost_usd_micros)].join('  '));
+    ctx.print(`${report.from} to ${report.to}: ${report.total.jobs} jobs, ${report.total.images} images, ${usd(report.total.cost_usd_micros)}`);
   },
 };

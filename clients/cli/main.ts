@@ -1,27 +1,27 @@
 // `nexus generate|edit|ask|jobs|usage`: the platform API from the command line, through the typed client.
-// (`nexus run` is the model without a server: workers/model/cli.) Exit codes: 0 done, 1 not available or an
-// unexpected failure, 2 usage error, 3 API error (the API refused or could not be reached), 4 the job ended failed,
+// (`nexus run` is the model without a server: workers/model/cli.) Exit codes: 0 done, 1 an unexpected
+// failure, 2 usage error, 3 API error (the API refused or could not be reached), 4 the job ended failed,
 // canceled or expired, 5 --timeout passed before the job ended (it goes on).
 import { parseArgs } from 'node:util';
 import { ApiError, ConnectionError, JobFailedError, Nexus, WaitTimeoutError, DEFAULT_BASE_URL, type Params } from '../typescript/src/index.js';
-import { COMMANDS, NotAvailableError, UsageError, type CommandOptions } from './commands.js';
+import { COMMANDS, UsageError, type CommandOptions } from './commands.js';
 import { createJobProgress } from './progress.js';
 
 export const API_COMMANDS = new Set(Object.keys(COMMANDS));
 
-export const EXIT = { ok: 0, unavailable: 1, usage: 2, api: 3, jobFailed: 4, timeout: 5 } as const;
+export const EXIT = { ok: 0, unexpected: 1, usage: 2, api: 3, jobFailed: 4, timeout: 5 } as const;
 
 export const USAGE = `usage: nexus generate PROMPT [-o OUT.png]        text → image (PROMPT is a description)
        nexus edit IN.png INSTRUCTION [-o OUT.png]  image + instruction → image
        nexus ask IN.png QUESTION                   image + question → text
        nexus jobs list [--limit N] | get ID | cancel ID | wait ID
-       nexus usage                                 (not available yet: the API has no usage endpoint)
+       nexus usage [day|model]                     this month's usage and cost, by day or model
        nexus run …                                 the model without a server (nexus run --help)
 options: --seed N  --steps N  --guidance G  --temperature T  --max-tokens N  --format png|jpeg|webp  --n N
          --json (the job as JSON on stdout)  --timeout SECONDS  --no-stream (poll instead of live events)
          --base-url URL  (default $NEXUS_BASE_URL or ${DEFAULT_BASE_URL})
 env:     NEXUS_API_KEY (required; npm start prints a development key), NEXUS_BASE_URL
-exit:    0 done, 1 not available, 2 usage error, 3 API error, 4 job failed/canceled/expired, 5 timed out`;
+exit:    0 done, 1 unexpected failure, 2 usage error, 3 API error, 4 job failed/canceled/expired, 5 timed out`;
 
 export interface CliIo {
   stdout: NodeJS.WriteStream;
@@ -99,7 +99,6 @@ function report(error: unknown, io: CliIo, json: boolean): number {
     io.stderr.write(`nexus: ${error.message}\n${USAGE}\n`);
     return EXIT.usage;
   }
-  if (error instanceof NotAvailableError) return say(error.message, { type: 'not_available', message: error.message }, EXIT.unavailable);
   if (error instanceof ApiError) {
     const fields = { type: error.type, code: error.code, status: error.status, message: error.message, param: error.param, request_id: error.requestId };
     return say(`${error.message}${error.requestId === null ? '' : ` [request ${error.requestId}]`}`, fields, EXIT.api);
@@ -107,7 +106,7 @@ function report(error: unknown, io: CliIo, json: boolean): number {
   if (error instanceof ConnectionError) return say(error.message, { type: 'connection_error', message: error.message }, EXIT.api);
   if (error instanceof JobFailedError) return say(error.message, { type: 'job_failed', job: error.job }, EXIT.jobFailed);
   if (error instanceof WaitTimeoutError) return say(`${error.message}; see it later with: nexus jobs get ${error.jobId}`, { type: 'timeout', job_id: error.jobId }, EXIT.timeout);
-  return say(error instanceof Error ? error.message : String(error), { type: 'internal', message: String(error) }, EXIT.unavailable);
+  return say(error instanceof Error ? error.message : String(error), { type: 'internal', message: String(error) }, EXIT.unexpected);
 }
 
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

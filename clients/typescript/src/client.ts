@@ -1,4 +1,4 @@
-// The client: `new Nexus({ apiKey, baseURL })`, its resources (jobs, uploads, models, webhooks) and the one-line
+// The client: `new Nexus({ apiKey, baseURL })`, its resources (jobs, uploads, models, usage, webhooks) and the one-line
 // helpers. Only fetch, Web Crypto, ReadableStream and AbortSignal are used, so it runs on Node 20+, Deno, Bun,
 // browsers and edge functions.
 import { Conversation, GENERATE_TEMPLATE, imagePart, run, type GenerateOptions, type HelperDeps, type Result, type RunOptions } from './helpers.js';
@@ -9,6 +9,7 @@ import type { RetryOptions } from './retry.js';
 import { createTransport, type Transport } from './transport.js';
 import type { OutputImage } from './types.js';
 import { Uploads } from './uploads.js';
+import { Usage } from './usage.js';
 import { Webhooks } from './webhooks.js';
 
 export interface NexusOptions {
@@ -33,8 +34,8 @@ export class Nexus {
   readonly uploads: Uploads;
   readonly models: Models;
   readonly webhooks: Webhooks;
+  readonly usage: Usage;
   readonly baseURL: string;
-  // TODO(usage): `usage.get()` arrives with the API's usage endpoint (there is none yet).
   private readonly transport: Transport;
   private readonly helperDeps: HelperDeps;
 
@@ -54,6 +55,7 @@ export class Nexus {
     this.uploads = new Uploads(this.transport);
     this.models = new Models(this.transport);
     this.webhooks = new Webhooks();
+    this.usage = new Usage(this.transport);
     this.helperDeps = { jobs: this.jobs, uploads: this.uploads, defaultModel: options.model ?? 'nexus-mini', download: (image, signal) => this.download(image, signal) };
   }
 

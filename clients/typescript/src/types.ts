@@ -21,6 +21,7 @@ export type UploadRequest = Schemas['UploadRequest'];
 export type ErrorEnvelope = Schemas['Error'];
 export type OutputPart = NonNullable<Job['output']>['content'][number];
 export type OutputImage = Extract<OutputPart, { type: 'image_url' }>;
+export type UsageReport = Schemas['UsageReport'];
 export type ModelList = paths['/v1/models']['get']['responses'][200]['content']['application/json'];
 
 export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'canceled', 'expired'];
