@@ -89,8 +89,14 @@ const overridesSchema = z.object({
     // A trailing slash keeps the workers' IAM grant (prefix*) from matching sibling prefixes.
     .transform((uri) => (uri.endsWith('/') ? uri : `${uri}/`))
     .optional(),
-  NEXUS_MODEL_NAME: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).optional(),
-  NEXUS_MODEL_VERSION: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/).optional(),
+  NEXUS_MODEL_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/)
+    .optional(),
+  NEXUS_MODEL_VERSION: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)
+    .optional(),
   NEXUS_INPUT_RETENTION_DAYS: positive.optional(),
   NEXUS_OUTPUT_RETENTION_DAYS: positive.optional(),
   // AWS WAF rate-based rules accept 10 to 2,000,000,000 requests per 5 minutes.

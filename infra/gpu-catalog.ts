@@ -15,8 +15,7 @@ export interface GpuInstanceType {
 }
 
 const G5_PRICE_SOURCE =
-  'AWS on-demand Linux, us-east-1, $1.006/h as quoted in "Amazon EC2 On-Demand Pricing ... (2026)", ' +
-  'factualminds.com, 2026-06-17 (read 2026-11-26)';
+  'AWS on-demand Linux, us-east-1, $1.006/h as quoted in "Amazon EC2 On-Demand Pricing ... (2026)", ' + 'factualminds.com, 2026-06-17 (read 2026-11-26)';
 
 export const GPU_INSTANCE_TYPES: readonly GpuInstanceType[] = [
   { name: 'g4dn.xlarge', gpus: 1, gpuModel: 'T4', gpuMemoryGiB: 16, vcpus: 4, memoryGiB: 16, usdPerHour: null, priceSource: null },

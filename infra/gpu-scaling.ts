@@ -12,12 +12,7 @@ export const SCALE_OUT_COOLDOWN_SECONDS = 60;
 // Long, because a GPU task costs minutes to start again (instance, image, bundle, warm-up).
 export const SCALE_IN_COOLDOWN_SECONDS = 600;
 
-export function createGpuScaling(
-  config: StageConfig,
-  jobsQueue: sst.aws.Queue,
-  gpu: ReturnType<typeof createGpuCluster>,
-  worker: ReturnType<typeof createGpuService>,
-) {
+export function createGpuScaling(config: StageConfig, jobsQueue: sst.aws.Queue, gpu: ReturnType<typeof createGpuCluster>, worker: ReturnType<typeof createGpuService>) {
   const target = new aws.appautoscaling.Target('GpuWorkerScaling', {
     serviceNamespace: 'ecs',
     scalableDimension: 'ecs:service:DesiredCount',

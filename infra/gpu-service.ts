@@ -23,7 +23,14 @@ function createImage() {
   new aws.ecr.LifecyclePolicy('GpuWorkerRepositoryLifecycle', {
     repository: repository.name,
     policy: JSON.stringify({
-      rules: [{ rulePriority: 1, description: 'keep the last 10 images', selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 10 }, action: { type: 'expire' } }],
+      rules: [
+        {
+          rulePriority: 1,
+          description: 'keep the last 10 images',
+          selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 10 },
+          action: { type: 'expire' },
+        },
+      ],
     }),
   });
   const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId });
@@ -101,9 +108,11 @@ export function createGpuService(config: StageConfig, resources: CoreResources, 
       memory: config.gpu.task.memoryMiB,
       resourceRequirements: [{ type: 'GPU', value: String(config.gpu.task.gpus) }],
       environment: $util.all([$util.output(coreEnvironment(resources)), bundleUri, region]).apply(([core, uri, awsRegion]) =>
-        Object.entries({ ...core, ...workerEnvironment({ bundleUri: uri, stopTimeoutSeconds: CONTAINER_STOP_TIMEOUT_SECONDS, maxReceiveCount: config.queues.maxReceiveCount }), AWS_REGION: awsRegion }).map(
-          ([name, value]) => ({ name, value }),
-        ),
+        Object.entries({
+          ...core,
+          ...workerEnvironment({ bundleUri: uri, stopTimeoutSeconds: CONTAINER_STOP_TIMEOUT_SECONDS, maxReceiveCount: config.queues.maxReceiveCount }),
+          AWS_REGION: awsRegion,
+        }).map(([name, value]) => ({ name, value })),
       ),
       healthCheck: { command: healthCheckCommand(WORKER_HEALTH_PORT), interval: 30, timeout: 5, retries: 3, startPeriod: 300 },
       stopTimeout: CONTAINER_STOP_TIMEOUT_SECONDS,

@@ -45,7 +45,10 @@ describe('environment contract', () => {
   });
 
   it('gives the worker a bundle to fetch, CUDA first, and a drain shorter than ECS stop timeout', () => {
-    const env = { ...stringEnv(coreEnvironment(names)), ...workerEnvironment({ bundleUri: 's3://b/models/nexus-mini/1.0.0/', stopTimeoutSeconds: CONTAINER_STOP_TIMEOUT_SECONDS, maxReceiveCount: 7 }) };
+    const env = {
+      ...stringEnv(coreEnvironment(names)),
+      ...workerEnvironment({ bundleUri: 's3://b/models/nexus-mini/1.0.0/', stopTimeoutSeconds: CONTAINER_STOP_TIMEOUT_SECONDS, maxReceiveCount: 7 }),
+    };
     const worker = loadWorkerConfig(env);
     expect(worker.bundleUri).toBe('s3://b/models/nexus-mini/1.0.0/');
     expect(worker.bundleDir).toBe('/var/lib/nexus/bundle');

@@ -1,14 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_STEP_ADJUSTMENTS,
-  applySteps,
-  backlogPerTask,
-  desiredTasks,
-  instancesForTasks,
-  queueVisibilityForFunction,
-  wakeFromZeroSteps,
-} from './scaling.js';
+import { MAX_STEP_ADJUSTMENTS, applySteps, backlogPerTask, desiredTasks, instancesForTasks, queueVisibilityForFunction, wakeFromZeroSteps } from './scaling.js';
 
 describe('backlog per task', () => {
   it('divides visible jobs by tasks, infinite when jobs wait and there is no task', () => {

@@ -25,10 +25,5 @@ export function workerEnvironment(input: WorkerEnvironmentInput): Record<string,
 
 /** ECS runs this inside the container; node is the only tool the image is sure to have. */
 export function healthCheckCommand(port: number): string[] {
-  return [
-    'CMD',
-    'node',
-    '-e',
-    `fetch('http://127.0.0.1:${port}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-  ];
+  return ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${port}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
 }

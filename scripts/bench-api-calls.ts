@@ -35,11 +35,16 @@ const body = () => JSON.stringify({ v: 1, job_id: `job_${(counter += 1)}`, tenan
 
 /** name, one call, messages (or rows) per call */
 const variants: [string, () => Promise<unknown>, number][] = [
-  ['PutItem (document client)', () => clients.documents.send(new PutCommand({ TableName: config.table, Item: item(), ConditionExpression: 'attribute_not_exists(pk)' })), 1],
+  [
+    'PutItem (document client)',
+    () => clients.documents.send(new PutCommand({ TableName: config.table, Item: item(), ConditionExpression: 'attribute_not_exists(pk)' })),
+    1,
+  ],
   ['SendMessage', () => clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body() })), 1],
   [
     `SendMessageBatch of ${BATCH}, per message`,
-    () => clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: Array.from({ length: BATCH }, (_, i) => ({ Id: String(i), MessageBody: body() })) })),
+    () =>
+      clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: Array.from({ length: BATCH }, (_, i) => ({ Id: String(i), MessageBody: body() })) })),
     BATCH,
   ],
 ];

@@ -57,13 +57,17 @@ try {
   const { monitorEventLoopDelay, PerformanceObserver } = await import('node:perf_hooks');
   const loop = monitorEventLoopDelay({ resolution: 1 });
   const gcs: number[] = [];
-  const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push(e.duration); });
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push(e.duration);
+  });
   obs.observe({ entryTypes: ['gc'] });
   loop.enable();
   const fixed = await run(SECONDS);
   loop.disable();
   obs.disconnect();
-  console.log(`API loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} p99 ${(loop.percentile(99) / 1e6).toFixed(1)} max ${(loop.max / 1e6).toFixed(1)} ms; gc n ${gcs.length} sum ${gcs.reduce((a, b) => a + b, 0).toFixed(0)} max ${Math.max(0, ...gcs).toFixed(1)} ms`);
+  console.log(
+    `API loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} p99 ${(loop.percentile(99) / 1e6).toFixed(1)} max ${(loop.max / 1e6).toFixed(1)} ms; gc n ${gcs.length} sum ${gcs.reduce((a, b) => a + b, 0).toFixed(0)} max ${Math.max(0, ...gcs).toFixed(1)} ms`,
+  );
   const cpu = process.cpuUsage(cpu0);
   const aws1 = await aws.cpuMs();
   const jobs = Math.max(1, fixed.requests);

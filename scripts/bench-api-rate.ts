@@ -41,7 +41,6 @@ function send(dueAt: number): Promise<Outcome> {
   });
 }
 
-
 async function main(): Promise<void> {
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;

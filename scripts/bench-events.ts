@@ -27,7 +27,9 @@ const app = createApp({
   settings: { apiKeyPepper: PEPPER, rateLimitPerWindow: 1_000_000, eventsMaxSeconds: 600 },
 });
 const server = await new Promise<{ server: ServerType; port: number }>((resolve) => {
-  const s: ServerType = serve({ fetch: (req) => ((requests += 1), app.fetch(req)), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve({ server: s, port: info.port }));
+  const s: ServerType = serve({ fetch: (req) => ((requests += 1), app.fetch(req)), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+    resolve({ server: s, port: info.port }),
+  );
 });
 const worker = await startInProcessWorker(stack, dir);
 const nexus = new Nexus({ apiKey: key, baseURL: `http://127.0.0.1:${server.port}` });
@@ -36,7 +38,11 @@ async function measure(stream: boolean): Promise<{ lags: number[]; requests: num
   const lags: number[] = [];
   const perWait: number[] = [];
   for (let i = 0; i < JOBS; i += 1) {
-    const job = await nexus.jobs.create({ model: 'nexus-mini', messages: [{ role: 'user', content: 'Generate an image according to the following description: a large red circle in the center' }], params: { seed: i, steps: 4 } });
+    const job = await nexus.jobs.create({
+      model: 'nexus-mini',
+      messages: [{ role: 'user', content: 'Generate an image according to the following description: a large red circle in the center' }],
+      params: { seed: i, steps: 4 },
+    });
     const before = requests;
     const done = await nexus.jobs.wait(job.id, { stream, pollIntervalMs: 1000 });
     const seenAt = Date.now();

@@ -103,25 +103,42 @@ function python(args: string[]): Promise<string> {
   });
 }
 
-async function torchSide(model: RuntimeModel, bundle: string, run: string | null): Promise<{ seconds: number; flopsPerRow: number; weights: string } | { reason: string }> {
+async function torchSide(
+  model: RuntimeModel,
+  bundle: string,
+  run: string | null,
+): Promise<{ seconds: number; flopsPerRow: number; weights: string } | { reason: string }> {
   const request = generation(1);
   const rendered = model.context.render(request.messages);
   const [decoded] = await decode(model.context.decoder, [
-    { promptIds: rendered.inputIds, splices: [], sampling: { temperature: 0, topP: 1 }, maxTokens: request.maxTokens, imagePolicy: 'force', rng: createRequestRng(1, RNG_STREAM.sampling) },
+    {
+      promptIds: rendered.inputIds,
+      splices: [],
+      sampling: { temperature: 0, topP: 1 },
+      maxTokens: request.maxTokens,
+      imagePolicy: 'force',
+      rng: createRequestRng(1, RNG_STREAM.sampling),
+    },
   ]);
   const dir = await mkdtemp(join(tmpdir(), 'bench-torch-'));
   try {
     const job = join(dir, 'job.json');
     const defaults = model.manifest.defaults.generation;
-    await writeFile(job, JSON.stringify({ prompt_ids: rendered.inputIds, text_ids: decoded?.textIds ?? [], steps: defaults.steps, guidance: defaults.guidance, seed: 1 }));
+    await writeFile(
+      job,
+      JSON.stringify({ prompt_ids: rendered.inputIds, text_ids: decoded?.textIds ?? [], steps: defaults.steps, guidance: defaults.guidance, seed: 1 }),
+    );
     // The trainer's run folder when present; otherwise the modules re-created from the bundle's own ONNX weights.
     const source = run === null ? ['--bundle', bundle] : ['--run', run];
-    const out = await python(['models/training/bench_torch.py', ...source, '--job', job, '--threads', String(threads), '--repeats', String(repeats)]).catch((e: unknown) => e);
+    const out = await python(['models/training/bench_torch.py', ...source, '--job', job, '--threads', String(threads), '--repeats', String(repeats)]).catch(
+      (e: unknown) => e,
+    );
     if (out instanceof Error) return { reason: out.message.slice(0, 400) };
     if (typeof out !== 'string') return { reason: 'no output' };
     const last = out.trim().split('\n').pop() ?? '{}';
     const parsed: unknown = JSON.parse(last);
-    if (typeof parsed !== 'object' || parsed === null || !('torch_job_seconds' in parsed) || !('decoder_flops_per_row' in parsed)) return { reason: `unexpected output: ${last}` };
+    if (typeof parsed !== 'object' || parsed === null || !('torch_job_seconds' in parsed) || !('decoder_flops_per_row' in parsed))
+      return { reason: `unexpected output: ${last}` };
     const torchThreads = 'threads' in parsed ? String(parsed.threads) : '?';
     const weights = `${'weights' in parsed ? String(parsed.weights) : 'unknown'}; torch's faster thread count: ${torchThreads}`;
     return { seconds: Number(parsed.torch_job_seconds), flopsPerRow: Number(parsed.decoder_flops_per_row), weights };
@@ -158,8 +175,16 @@ async function matmulPeak(size: number, intraOpNumThreads: number): Promise<numb
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   const rng = createRequestRng(9, RNG_STREAM.noise);
-  const a = new ort.Tensor('float32', Float32Array.from({ length: size * size }, () => rng.normal()), [size, size]);
-  const b = new ort.Tensor('float32', Float32Array.from({ length: size * size }, () => rng.normal()), [size, size]);
+  const a = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: size * size }, () => rng.normal()),
+    [size, size],
+  );
+  const b = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: size * size }, () => rng.normal()),
+    [size, size],
+  );
   await session.run({ A: a, B: b });
   const times: number[] = [];
   for (let i = 0; i < repeats * 2; i += 1) times.push(await timeAsync(() => session.run({ A: a, B: b })));
@@ -207,7 +232,9 @@ async function main(): Promise<void> {
   const chosen = await fasterThreads(bundle);
   const model = chosen.model;
   const ortThreads = chosen.threads;
-  log(`bundle ${model.name}@${model.version} (${bundle}), up to ${threads} threads (onnxruntime's faster: ${ortThreads}; fastest job ms by threads ${JSON.stringify(chosen.tried)}), ${repeats} repeats`);
+  log(
+    `bundle ${model.name}@${model.version} (${bundle}), up to ${threads} threads (onnxruntime's faster: ${ortThreads}; fastest job ms by threads ${JSON.stringify(chosen.tried)}), ${repeats} repeats`,
+  );
 
   const prefill = await prefillSpeedup(model);
   log(`image tokens: one pass ${prefill['prefill_ms']} ms vs token by token ${prefill['token_by_token_ms']} ms`);
@@ -215,15 +242,19 @@ async function main(): Promise<void> {
   const ortJob = await jobSeconds(model, repeats);
   const torch = await torchSide(model, bundle, findRun());
   const ortVsTorch = 'seconds' in torch ? torch.seconds / ortJob : null;
-  log(`generation job: onnxruntime-node ${round(ortJob * 1000)} ms` + ('seconds' in torch ? `, PyTorch ${round(torch.seconds * 1000)} ms` : `, PyTorch: ${torch.reason}`));
+  log(
+    `generation job: onnxruntime-node ${round(ortJob * 1000)} ms` + ('seconds' in torch ? `, PyTorch ${round(torch.seconds * 1000)} ms` : `, PyTorch: ${torch.reason}`),
+  );
 
   const batch = Array.from({ length: 8 }, (_, i) => generation(100 + i));
   const singleTimes: number[] = [];
   const batchTimes: number[] = [];
   for (let r = 0; r < Math.max(3, repeats); r += 1) {
-    singleTimes.push(await timeAsync(async () => {
-      for (const req of batch) await model.run(req);
-    }));
+    singleTimes.push(
+      await timeAsync(async () => {
+        for (const req of batch) await model.run(req);
+      }),
+    );
     batchTimes.push(await timeAsync(() => model.runBatch(batch)));
   }
   const batchRatio = median(singleTimes) / median(batchTimes);
@@ -242,10 +273,19 @@ async function main(): Promise<void> {
   const arSingle: number[] = [];
   const arBatch: number[] = [];
   for (let r = 0; r < repeats; r += 1) {
-    arSingle.push(await timeAsync(async () => {
-      for (const req of arRequests) await decode(model.context.decoder, [{ ...req, rng: createRequestRng(1, RNG_STREAM.sampling) }]);
-    }));
-    arBatch.push(await timeAsync(() => decode(model.context.decoder, arRequests.map((req) => ({ ...req, rng: createRequestRng(1, RNG_STREAM.sampling) })))));
+    arSingle.push(
+      await timeAsync(async () => {
+        for (const req of arRequests) await decode(model.context.decoder, [{ ...req, rng: createRequestRng(1, RNG_STREAM.sampling) }]);
+      }),
+    );
+    arBatch.push(
+      await timeAsync(() =>
+        decode(
+          model.context.decoder,
+          arRequests.map((req) => ({ ...req, rng: createRequestRng(1, RNG_STREAM.sampling) })),
+        ),
+      ),
+    );
   }
   const arRatio = median(arSingle) / median(arBatch);
 
@@ -269,7 +309,11 @@ async function main(): Promise<void> {
   const peaks = [await matmulPeak(512, ortThreads), await matmulPeak(1024, ortThreads), await matmulPeak(2048, ortThreads)];
   const peak = Math.max(...peaks);
   const decGflops = 'flopsPerRow' in torch ? (torch.flopsPerRow * rows) / decSeconds / 1e9 : null;
-  log(`decoder: ${rows} rows in ${round(decSeconds * 1000)} ms` + (decGflops === null ? '' : ` = ${round(decGflops, 2)} GFLOP/s`) + `; MatMul peak ${round(peak, 2)} GFLOP/s (512³/1024³/2048³: ${peaks.map((p) => round(p, 1)).join('/')})`);
+  log(
+    `decoder: ${rows} rows in ${round(decSeconds * 1000)} ms` +
+      (decGflops === null ? '' : ` = ${round(decGflops, 2)} GFLOP/s`) +
+      `; MatMul peak ${round(peak, 2)} GFLOP/s (512³/1024³/2048³: ${peaks.map((p) => round(p, 1)).join('/')})`,
+  );
   await model.close();
 
   console.log(

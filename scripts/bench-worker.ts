@@ -145,7 +145,10 @@ async function main(): Promise<void> {
     if (event !== 'job_timing' || typeof fields.job_id !== 'string' || typeof fields.received_at !== 'number') return;
     const at = fields.at;
     if (typeof at !== 'object' || at === null) return;
-    timings.set(fields.job_id, { receivedAt: fields.received_at, at: Object.fromEntries(Object.entries(at).filter((e): e is [string, number] => typeof e[1] === 'number')) });
+    timings.set(fields.job_id, {
+      receivedAt: fields.received_at,
+      at: Object.fromEntries(Object.entries(at).filter((e): e is [string, number] => typeof e[1] === 'number')),
+    });
   };
 
   async function startBenchWorker(batchSize: number): Promise<RunningWorker> {
@@ -256,11 +259,11 @@ async function main(): Promise<void> {
     for (const [name, at] of Object.entries(timing.at)) if (name !== 'received') add(name, received + at);
     add('event_read', e2eMs);
   }
-  const timeline = Object.fromEntries(
-    [...points.entries()].map(([name, values]) => [name, round(percentile(values, 50), 1)] as const).sort((a, b) => a[1] - b[1]),
-  );
+  const timeline = Object.fromEntries([...points.entries()].map(([name, values]) => [name, round(percentile(values, 50), 1)] as const).sort((a, b) => a[1] - b[1]));
   console.error(`timeline (ms after submit, p50): ${JSON.stringify(timeline)}`);
-  console.error(`overhead over ${OVERHEAD_JOBS} jobs: p50 ${round(percentile(overheads, 50))} ms, p95 ${round(percentile(overheads, 95))} ms; model p50 ${percentile(modelTimes, 50)} ms`);
+  console.error(
+    `overhead over ${OVERHEAD_JOBS} jobs: p50 ${round(percentile(overheads, 50))} ms, p95 ${round(percentile(overheads, 95))} ms; model p50 ${percentile(modelTimes, 50)} ms`,
+  );
 
   const off1 = await throughput(1, 1);
   const on1 = await throughput(8, 1);

@@ -35,7 +35,11 @@ export async function evalChain(model: LoadedModel, options: ChainOptions): Prom
     const tasks = ids.map((i) => sampleTask(createWorldRng(deriveSeed(seed, i)), 'generation'));
     const prompts = tasks.map((t) => t.messages[0]!);
     const turn1 = await model.runBatch(
-      prompts.map((m, j) => ({ ...base, seed: deriveSeed(seed + 1, ids[j]!), messages: [{ role: 'user', content: m.content.map((p) => ({ type: 'text', text: p.type === 'text' ? p.text : '' })) }] })),
+      prompts.map((m, j) => ({
+        ...base,
+        seed: deriveSeed(seed + 1, ids[j]!),
+        messages: [{ role: 'user', content: m.content.map((p) => ({ type: 'text', text: p.type === 'text' ? p.text : '' })) }],
+      })),
     );
     const pictures = await Promise.all(turn1.map(rgbOf));
     const scenes = pictures.map((p) => (p === null ? null : readScene(p)));
@@ -52,7 +56,13 @@ export async function evalChain(model: LoadedModel, options: ChainOptions): Prom
         seed: deriveSeed(seed + 3, ids[j]!),
         messages: [
           { role: 'user', content: [{ type: 'text', text: (prompts[j]!.content[0] as { text: string }).text }] },
-          { role: 'assistant', content: [{ type: 'text', text: GENERATION_REPLY }, { type: 'image', data: picture.data }] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: GENERATION_REPLY },
+              { type: 'image', data: picture.data },
+            ],
+          },
           { role: 'user', content: [{ type: 'text', text: edit.instruction }] },
         ],
       });

@@ -2,7 +2,17 @@
 // runtime, read back with the world's readers (models/world/diversity.ts): background_tv, jitter_std_ratio,
 // distinct_images, beside the same figures for the world's own draws of those prompts (the sampling-noise floor a
 // perfect sampler would reach with this many seeds).
-import { createWorldRng, deriveSeed, promptDiversity, sampleTask, summariseDiversity, worldDiversity, type DiversityFigures, type PromptDiversity, type RgbImage } from '../models/world/index.js';
+import {
+  createWorldRng,
+  deriveSeed,
+  promptDiversity,
+  sampleTask,
+  summariseDiversity,
+  worldDiversity,
+  type DiversityFigures,
+  type PromptDiversity,
+  type RgbImage,
+} from '../models/world/index.js';
 import type { LoadedModel, ModelRequest } from '../workers/model/types.js';
 import { rgbOf } from './eval-chain.js';
 

@@ -12,16 +12,34 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
 import {
-  COLOURS, SHAPES, SIZES, createWorldRng, deriveSeed, promptDiversity, scoreAnswer, scoreEdit, scoreGeneration, summariseDiversity,
-  worldDiversity, type PromptDiversity, type RgbImage,
+  COLOURS,
+  SHAPES,
+  SIZES,
+  createWorldRng,
+  deriveSeed,
+  promptDiversity,
+  scoreAnswer,
+  scoreEdit,
+  scoreGeneration,
+  summariseDiversity,
+  worldDiversity,
+  type PromptDiversity,
+  type RgbImage,
 } from '../models/world/index.js';
 import { createTokenizer } from '../workers/model/tokenizer.js';
 
 const sceneSchema = z.object({
   background: z.tuple([z.number(), z.number(), z.number()]),
-  shapes: z.array(z.object({
-    shape: z.enum(SHAPES), colour: z.enum(COLOURS), size: z.enum(SIZES), cell: z.number(), dx: z.number(), dy: z.number(),
-  })),
+  shapes: z.array(
+    z.object({
+      shape: z.enum(SHAPES),
+      colour: z.enum(COLOURS),
+      size: z.enum(SIZES),
+      cell: z.number(),
+      dx: z.number(),
+      dy: z.number(),
+    }),
+  ),
 });
 const curveSchema = z.object({ cosine: z.array(z.number()), mse: z.array(z.number()), mean_mse: z.number(), mean_cosine: z.number() });
 const timingSchema = z.object({ ms_per_image: z.number(), passes: z.number() });
@@ -96,30 +114,47 @@ async function main(): Promise<void> {
   }
   const teacher = ablation.teacher_inference;
   const prefilledAtLeast = teacher === undefined ? null : ablation.prefill.cosine.every((c, i) => c >= (teacher.cosine[i] ?? Infinity));
-  console.log(JSON.stringify({
-    generation: fraction(generation.generation ?? []),
-    understanding: fraction(answers),
-    editing: fraction(edits),
-    cosine_prefill: ablation.prefill.cosine,
-    cosine_token_by_token: teacher?.cosine ?? null,
-    cosine_teacher_forcing_train_condition: ablation.teacher_train_condition?.cosine ?? null,
-    mse: { prefill: ablation.prefill.mean_mse, token_by_token_inference: teacher?.mean_mse ?? null,
-      teacher_forcing_train_condition: ablation.teacher_train_condition?.mean_mse ?? null },
-    prefill_ge_token_by_token_every_position: prefilledAtLeast,
-    image_token_ms: { prefill: timing.prefill.ms_per_image, token_by_token: timing.token_by_token?.ms_per_image ?? null,
-      speedup: timing.speedup ?? null, device: timing.device, batch: 1 },
-    generation_parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, fraction(v)])),
-    generation_from_gt_embeddings: fraction(generation.generation_gt ?? []),
-    generation_from_token_by_token: generation.generation_tf === undefined ? null : fraction(generation.generation_tf),
-    // the world's own draws of the same prompts, same count: the sampling-noise floor of background_tv
-    diversity: perPrompt.length === 0 ? null : {
-      ...summariseDiversity(perPrompt),
-      world: worldDiversity(results.diversity.map((d) => d.scene), results.diversity[0]?.samples ?? 0, createWorldRng(deriveSeed(2026, 0))),
-    },
-    editing_parts: { applied: fraction(applied), preserved: fraction(preserved) },
-    n: { generation: results.generation.length, understanding: answers.length, editing: edits.length },
-    sampling: { steps: results.steps, guidance: results.guidance, device: results.device },
-  }));
+  console.log(
+    JSON.stringify({
+      generation: fraction(generation.generation ?? []),
+      understanding: fraction(answers),
+      editing: fraction(edits),
+      cosine_prefill: ablation.prefill.cosine,
+      cosine_token_by_token: teacher?.cosine ?? null,
+      cosine_teacher_forcing_train_condition: ablation.teacher_train_condition?.cosine ?? null,
+      mse: {
+        prefill: ablation.prefill.mean_mse,
+        token_by_token_inference: teacher?.mean_mse ?? null,
+        teacher_forcing_train_condition: ablation.teacher_train_condition?.mean_mse ?? null,
+      },
+      prefill_ge_token_by_token_every_position: prefilledAtLeast,
+      image_token_ms: {
+        prefill: timing.prefill.ms_per_image,
+        token_by_token: timing.token_by_token?.ms_per_image ?? null,
+        speedup: timing.speedup ?? null,
+        device: timing.device,
+        batch: 1,
+      },
+      generation_parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, fraction(v)])),
+      generation_from_gt_embeddings: fraction(generation.generation_gt ?? []),
+      generation_from_token_by_token: generation.generation_tf === undefined ? null : fraction(generation.generation_tf),
+      // the world's own draws of the same prompts, same count: the sampling-noise floor of background_tv
+      diversity:
+        perPrompt.length === 0
+          ? null
+          : {
+              ...summariseDiversity(perPrompt),
+              world: worldDiversity(
+                results.diversity.map((d) => d.scene),
+                results.diversity[0]?.samples ?? 0,
+                createWorldRng(deriveSeed(2026, 0)),
+              ),
+            },
+      editing_parts: { applied: fraction(applied), preserved: fraction(preserved) },
+      n: { generation: results.generation.length, understanding: answers.length, editing: edits.length },
+      sampling: { steps: results.steps, guidance: results.guidance, device: results.device },
+    }),
+  );
 }
 
 await main();

@@ -12,7 +12,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createWorldRng, deriveSeed, renderScene, sampleTask, scoreAnswer, scoreEdit, scoreGeneration, type DiversityFigures, type Scene, type Task, type TaskKind } from '../models/world/index.js';
+import {
+  createWorldRng,
+  deriveSeed,
+  renderScene,
+  sampleTask,
+  scoreAnswer,
+  scoreEdit,
+  scoreGeneration,
+  type DiversityFigures,
+  type Scene,
+  type Task,
+  type TaskKind,
+} from '../models/world/index.js';
 import { loadModel } from '../workers/model/index.js';
 import type { ModelMessage, ModelRequest } from '../workers/model/types.js';
 import { evalChain, rgbOf } from './eval-chain.js';
@@ -40,7 +52,11 @@ function defaultBundle(): string {
 
 async function png(scene: Scene): Promise<Uint8Array> {
   const img = renderScene(scene);
-  return new Uint8Array(await sharp(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer());
+  return new Uint8Array(
+    await sharp(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
 }
 
 /** The task's conversation up to (not including) the final assistant reply, images rendered from their scenes. */
@@ -168,11 +184,18 @@ async function main(): Promise<void> {
   await model.close();
   const seconds = (performance.now() - started) / 1000;
   console.log(JSON.stringify({ detail, diversity, n_per_task: n, held_out_seed: baseSeed, bundle: `${model.name}@${model.version}`, seconds: Math.round(seconds) }));
-  console.log(JSON.stringify({
-    generation: summary['generation'], understanding: summary['understanding'], editing: summary['editing'], chain: summary['chain'],
-    background_tv: diversity?.model.background_tv, jitter_std_ratio: diversity?.model.jitter_std_ratio,
-    distinct_images: diversity?.model.distinct_images, world_background_tv: diversity?.world.background_tv,
-  }));
+  console.log(
+    JSON.stringify({
+      generation: summary['generation'],
+      understanding: summary['understanding'],
+      editing: summary['editing'],
+      chain: summary['chain'],
+      background_tv: diversity?.model.background_tv,
+      jitter_std_ratio: diversity?.model.jitter_std_ratio,
+      distinct_images: diversity?.model.distinct_images,
+      world_background_tv: diversity?.world.background_tv,
+    }),
+  );
 }
 
 await main();

@@ -174,7 +174,14 @@ export async function startLocalSqs(options: LocalSqsOptions): Promise<LocalSqs>
         continue;
       }
       // Everything is asked for, because a message moved to the DLQ must keep its attributes.
-      const request = JSON.stringify({ ...input, MaxNumberOfMessages: Math.min(max, ready), WaitTimeSeconds: 0, MessageSystemAttributeNames: undefined, AttributeNames: ['All'], MessageAttributeNames: ['All'] });
+      const request = JSON.stringify({
+        ...input,
+        MaxNumberOfMessages: Math.min(max, ready),
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: undefined,
+        AttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      });
       const reply = await forward(req, request);
       // An empty 200 body is local-aws-sqs's way of saying "no messages".
       const parsed = reply.status !== 200 ? null : reply.body.trim() === '' ? {} : parseJson(reply.body);

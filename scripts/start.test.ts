@@ -20,10 +20,11 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const start = () => startPlatform({ dataDir, apiKey: KEY }).then((started) => {
-  children.push(started.child);
-  return started;
-});
+const start = () =>
+  startPlatform({ dataDir, apiKey: KEY }).then((started) => {
+    children.push(started.child);
+    return started;
+  });
 
 describe('npm start', () => {
   it('serves, stops on SIGTERM, and keeps jobs across a restart', async () => {
@@ -61,7 +62,9 @@ describe('npm start', () => {
   it('finishes a job that was running when the process was killed (SIGKILL), after a restart', async () => {
     const auth = { authorization: `Bearer ${KEY}` };
     const read = async (url: string, id: string) =>
-      z.object({ status: z.string(), usage: z.object({ billable: z.boolean() }).nullable() }).parse(await (await fetch(`${url}/v1/jobs/${id}`, { headers: auth })).json());
+      z
+        .object({ status: z.string(), usage: z.object({ billable: z.boolean() }).nullable() })
+        .parse(await (await fetch(`${url}/v1/jobs/${id}`, { headers: auth })).json());
     const first = await start();
     // Long enough (4 images × 100 steps) to still be running when it is seen running.
     const created = await fetch(`${first.url}/v1/jobs`, {

@@ -113,7 +113,14 @@ async function main(): Promise<void> {
 
   // The key rides in the fragment, which the browser keeps to itself: the page reads it and drops it from the address bar.
   const playground = `${api.url}/playground#key=${encodeURIComponent(config.devApiKey)}`;
-  log('ready', { url: api.url, playground: `${api.url}/playground`, data_dir: dataDir, requeued_jobs: requeued, released_running_jobs: released, endpoints: local.endpoints });
+  log('ready', {
+    url: api.url,
+    playground: `${api.url}/playground`,
+    data_dir: dataDir,
+    requeued_jobs: requeued,
+    released_running_jobs: released,
+    endpoints: local.endpoints,
+  });
   process.stdout.write(
     [
       '',

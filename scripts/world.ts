@@ -27,12 +27,14 @@ const { values } = parseArgs({
     mix: { type: 'string' },
   },
 });
-const args = z.object({
-  out: z.string().min(1),
-  n: z.coerce.number().int().positive(),
-  seed: z.coerce.number().int().nonnegative(),
-  split: z.enum(['train', 'val', 'test']),
-}).parse(values);
+const args = z
+  .object({
+    out: z.string().min(1),
+    n: z.coerce.number().int().positive(),
+    seed: z.coerce.number().int().nonnegative(),
+    split: z.enum(['train', 'val', 'test']),
+  })
+  .parse(values);
 
 const started = performance.now();
 const result = await writeDataset({

@@ -27,7 +27,10 @@ const envSchema = z.object({
   /** Mixed into API key hashes; an SST secret in AWS. The default is for the local platform only. */
   API_KEY_PEPPER: z.string().min(8).default('local-dev-pepper'),
   /** Plain-http webhooks and image URLs to loopback (local platform and tests only). */
-  ALLOW_LOOPBACK_HTTP: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  ALLOW_LOOPBACK_HTTP: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   /** Per-tenant API requests per minute. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
 });
@@ -65,8 +68,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const given = [e.S3_ENDPOINT, e.SQS_ENDPOINT, e.DYNAMODB_ENDPOINT].filter((v) => v !== undefined).length;
   if (given !== 0 && given !== 3) throw new ConfigError('set all of S3_ENDPOINT, SQS_ENDPOINT, DYNAMODB_ENDPOINT or none');
-  const endpoints =
-    e.S3_ENDPOINT && e.SQS_ENDPOINT && e.DYNAMODB_ENDPOINT ? { s3: e.S3_ENDPOINT, sqs: e.SQS_ENDPOINT, dynamodb: e.DYNAMODB_ENDPOINT } : null;
+  const endpoints = e.S3_ENDPOINT && e.SQS_ENDPOINT && e.DYNAMODB_ENDPOINT ? { s3: e.S3_ENDPOINT, sqs: e.SQS_ENDPOINT, dynamodb: e.DYNAMODB_ENDPOINT } : null;
   return {
     region: e.AWS_REGION,
     endpoints,

@@ -103,9 +103,9 @@ describe('guarded fetch with an injected connector', () => {
     const { connect } = scripted({
       'https://cdn.example/fake.png': () => ({ status: 200, headers: new Headers({ 'content-type': 'image/png' }), body: chunks(html) }),
     });
-    const error = await createGuardedFetch({ guard, connect, allowedContentTypes: ['image/png', 'image/jpeg', 'image/webp'] })(
-      'https://cdn.example/fake.png',
-    ).catch((e: unknown) => e);
+    const error = await createGuardedFetch({ guard, connect, allowedContentTypes: ['image/png', 'image/jpeg', 'image/webp'] })('https://cdn.example/fake.png').catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ limit: 'content_type', message: 'content is text/html, expected one of image/png, image/jpeg, image/webp' });
     expect(sniffContentType(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))).toBe('image/jpeg');
     expect(sniffContentType(new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 '))).toBe('image/webp');

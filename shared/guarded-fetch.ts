@@ -62,8 +62,7 @@ export class FetchLimitError extends Error {
   }
 }
 
-const startsWith = (bytes: Uint8Array, prefix: readonly number[], offset = 0): boolean =>
-  prefix.every((b, i) => bytes[offset + i] === b);
+const startsWith = (bytes: Uint8Array, prefix: readonly number[], offset = 0): boolean => prefix.every((b, i) => bytes[offset + i] === b);
 
 /** Magic-number sniffing for the types the platform handles; everything else is octet-stream. */
 export function sniffContentType(bytes: Uint8Array): string {

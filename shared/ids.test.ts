@@ -65,12 +65,7 @@ describe('helpers', () => {
     const before = Date.now();
     const made = [newJobId(), newUploadId(), newEventId(), newRequestId()];
     expect(made.map((id) => id.slice(0, 4))).toEqual(['job_', 'upl_', 'evt_', 'req_']);
-    expect([isId('job', made[0] ?? ''), isId('upl', made[1] ?? ''), isId('evt', made[2] ?? ''), isId('req', made[3] ?? '')]).toEqual([
-      true,
-      true,
-      true,
-      true,
-    ]);
+    expect([isId('job', made[0] ?? ''), isId('upl', made[1] ?? ''), isId('evt', made[2] ?? ''), isId('req', made[3] ?? '')]).toEqual([true, true, true, true]);
     const time = idTime(made[0] ?? '');
     expect(time >= before && time <= Date.now()).toBe(true);
   });

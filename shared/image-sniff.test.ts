@@ -2,8 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { sniffImage } from './image-sniff.js';
 
-const solid = (width: number, height: number, channels: 3 | 4 = 3) =>
-  sharp({ create: { width, height, channels, background: { r: 1, g: 2, b: 3, alpha: 0.5 } } });
+const solid = (width: number, height: number, channels: 3 | 4 = 3) => sharp({ create: { width, height, channels, background: { r: 1, g: 2, b: 3, alpha: 0.5 } } });
 
 describe('sniffImage reads dimensions from real encoder output', () => {
   it.each([

@@ -9,16 +9,7 @@
 // Any special range the library names and this file does not map is refused (`reserved`): fail closed.
 import ipaddr from 'ipaddr.js';
 
-export type AddressClass =
-  | 'public'
-  | 'loopback'
-  | 'private'
-  | 'link_local'
-  | 'metadata'
-  | 'multicast'
-  | 'unspecified'
-  | 'reserved'
-  | 'invalid';
+export type AddressClass = 'public' | 'loopback' | 'private' | 'link_local' | 'metadata' | 'multicast' | 'unspecified' | 'reserved' | 'invalid';
 
 /**
  * IPv4 in the inet_aton forms browsers and libc accept: 1–4 dot-separated parts, each decimal, octal

@@ -13,8 +13,6 @@ export const extensionOf = (mediaType: string): string => EXTENSIONS[mediaType] 
 
 export const uploadKey = (tenant: string, uploadId: string): string => `uploads/${tenant}/${uploadId}`;
 
-export const inputKey = (tenant: string, jobId: string, index: number, mediaType: string): string =>
-  `inputs/${tenant}/${jobId}/${index}.${extensionOf(mediaType)}`;
+export const inputKey = (tenant: string, jobId: string, index: number, mediaType: string): string => `inputs/${tenant}/${jobId}/${index}.${extensionOf(mediaType)}`;
 
-export const outputKey = (tenant: string, jobId: string, index: number, mediaType: string): string =>
-  `outputs/${tenant}/${jobId}/${index}.${extensionOf(mediaType)}`;
+export const outputKey = (tenant: string, jobId: string, index: number, mediaType: string): string => `outputs/${tenant}/${jobId}/${index}.${extensionOf(mediaType)}`;

@@ -91,9 +91,7 @@ export interface UsageIncrement {
 }
 
 /** Fields a status transition may set alongside the new status. */
-export type JobPatch = Partial<
-  Pick<JobRecord, 'model' | 'startedAt' | 'completedAt' | 'result' | 'error' | 'usage' | 'progress' | 'cancelRequested' | 'eventSequence'>
->;
+export type JobPatch = Partial<Pick<JobRecord, 'model' | 'startedAt' | 'completedAt' | 'result' | 'error' | 'usage' | 'progress' | 'cancelRequested' | 'eventSequence'>>;
 
 /**
  * The stored jobs: conditional create, reads, newest-first listing, and status changes guarded by the current

@@ -38,11 +38,7 @@ export function priceMicros(price: ModelPrice, usage: Billable): number {
   const images = count(usage.images);
   const tier = tierFor(price, count(usage.pixels));
   const imageMicros = images === 0 ? 0 : images * (tier.perImageMicros + count(usage.steps) * tier.perStepMicros);
-  return (
-    imageMicros +
-    tokenMicros(count(usage.inputTokens), price.inputTokensPer1kMicros) +
-    tokenMicros(count(usage.outputTokens), price.outputTokensPer1kMicros)
-  );
+  return imageMicros + tokenMicros(count(usage.inputTokens), price.inputTokensPer1kMicros) + tokenMicros(count(usage.outputTokens), price.outputTokensPer1kMicros);
 }
 
 export function quote(model: string, usage: Billable, table: PriceTable = PRICE_TABLE): PriceQuote | null {

@@ -12,17 +12,9 @@ export interface SsrfGuardOptions {
   allowLoopback?: boolean;
 }
 
-export type SsrfRefusal =
-  | 'invalid_url'
-  | 'scheme_not_allowed'
-  | 'credentials_in_url'
-  | 'dns_failed'
-  | 'no_address'
-  | 'address_not_allowed';
+export type SsrfRefusal = 'invalid_url' | 'scheme_not_allowed' | 'credentials_in_url' | 'dns_failed' | 'no_address' | 'address_not_allowed';
 
-export type UrlDecision =
-  | { allowed: true; url: URL; addresses: string[] }
-  | { allowed: false; code: SsrfRefusal; reason: string; addressClass?: AddressClass };
+export type UrlDecision = { allowed: true; url: URL; addresses: string[] } | { allowed: false; code: SsrfRefusal; reason: string; addressClass?: AddressClass };
 
 export interface SsrfGuard {
   check(url: string | URL): Promise<UrlDecision>;

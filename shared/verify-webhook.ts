@@ -37,12 +37,7 @@ function header(headers: HeaderSource, name: string): string | undefined {
  * during rotation), and the timestamp is within tolerance; rejects with WebhookVerificationError otherwise.
  * The body must be the raw request text, byte for byte: re-serialised JSON does not verify.
  */
-export async function verifyWebhook(
-  body: string,
-  headers: HeaderSource,
-  secret: string | readonly string[],
-  options: VerifyWebhookOptions = {},
-): Promise<unknown> {
+export async function verifyWebhook(body: string, headers: HeaderSource, secret: string | readonly string[], options: VerifyWebhookOptions = {}): Promise<unknown> {
   const id = header(headers, 'webhook-id');
   const timestampText = header(headers, 'webhook-timestamp');
   const signatureHeader = header(headers, 'webhook-signature');

@@ -55,21 +55,32 @@ describe.skipIf(MODEL_DIR === null)('nexus generate | edit | ask | jobs', () => 
     expect(lines.at(-1)).toBe(`${jobId} succeeded`);
   }, 90_000);
 
-  it.skipIf(!existsSync('/usr/bin/script'))('draws one line in place on a terminal: queue position, then the diffusion bar', async () => {
-    // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
-    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} generate "a red circle" -o tty.png --steps 10`;
-    const run = await new Promise<Run>((done) =>
-      execFile('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NEXUS_API_KEY: platform.key, NEXUS_BASE_URL: platform.url, TERM: 'dumb' }, timeout: 90_000 }, (error, stdout, stderr) =>
-        done({ code: error === null ? 0 : -1, stdout, stderr }),
-      ),
-    );
-    expect(run.code).toBe(0);
-    const redraws = run.stdout.split('\r\x1b[2K').slice(1);
-    // The queue position shows while the job still waits (a worker that took it already leaves just "queued").
-    expect(redraws[0]).toMatch(/^job_\w+ queued( \(position \d+\))?$/);
-    expect(redraws.some((line) => /^job_\w+ diffusion +\[#*\.*\] \d+\/10/.test(line))).toBe(true);
-    expect(redraws.at(-1)).toMatch(/^job_\w+ succeeded\r?\nwrote tty.png/);
-  }, 90_000);
+  it.skipIf(!existsSync('/usr/bin/script'))(
+    'draws one line in place on a terminal: queue position, then the diffusion bar',
+    async () => {
+      // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
+      const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} generate "a red circle" -o tty.png --steps 10`;
+      const run = await new Promise<Run>((done) =>
+        execFile(
+          '/usr/bin/script',
+          ['-qec', command, '/dev/null'],
+          {
+            cwd: dir,
+            env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NEXUS_API_KEY: platform.key, NEXUS_BASE_URL: platform.url, TERM: 'dumb' },
+            timeout: 90_000,
+          },
+          (error, stdout, stderr) => done({ code: error === null ? 0 : -1, stdout, stderr }),
+        ),
+      );
+      expect(run.code).toBe(0);
+      const redraws = run.stdout.split('\r\x1b[2K').slice(1);
+      // The queue position shows while the job still waits (a worker that took it already leaves just "queued").
+      expect(redraws[0]).toMatch(/^job_\w+ queued( \(position \d+\))?$/);
+      expect(redraws.some((line) => /^job_\w+ diffusion +\[#*\.*\] \d+\/10/.test(line))).toBe(true);
+      expect(redraws.at(-1)).toMatch(/^job_\w+ succeeded\r?\nwrote tty.png/);
+    },
+    90_000,
+  );
 
   it('--json prints the finished job and the files, and nothing else', async () => {
     const run = await nexus(['generate', 'a blue square', '-o', 'square.webp', '--steps', '2', '--json']);
@@ -118,7 +129,14 @@ describe.skipIf(MODEL_DIR === null)('nexus generate | edit | ask | jobs', () => 
 
 describe('nexus exit codes for bad use', () => {
   it('2 for usage errors, with the usage', async () => {
-    for (const args of [['fly'], ['generate'], ['generate', 'x', '--steps', 'many'], ['jobs', 'poke', 'x'], ['generate', 'x', '--format', 'gif'], ['generate', 'x', '--bogus']]) {
+    for (const args of [
+      ['fly'],
+      ['generate'],
+      ['generate', 'x', '--steps', 'many'],
+      ['jobs', 'poke', 'x'],
+      ['generate', 'x', '--format', 'gif'],
+      ['generate', 'x', '--bogus'],
+    ]) {
       const run = await nexus(args);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toContain('usage: nexus generate PROMPT');
@@ -152,7 +170,9 @@ describe('nexus exit codes for bad use', () => {
     expect(report).toMatchObject({ object: 'usage', group_by: 'day', total: { jobs: jobs.length, cost_usd_micros: cost } });
     const byModel = await nexus(['usage', 'model']);
     expect(byModel.code).toBe(0);
-    expect(byModel.stdout.trim().split('\n').at(-1)).toMatch(new RegExp(`^\\d{4}-\\d{2}-01 to \\d{4}-\\d{2}-\\d{2}: ${jobs.length} jobs, \\d+ images, \\$${(cost / 1e6).toFixed(6).replace('.', '\\.')}$`));
+    expect(byModel.stdout.trim().split('\n').at(-1)).toMatch(
+      new RegExp(`^\\d{4}-\\d{2}-01 to \\d{4}-\\d{2}-\\d{2}: ${jobs.length} jobs, \\d+ images, \\$${(cost / 1e6).toFixed(6).replace('.', '\\.')}$`),
+    );
     expect((await nexus(['usage', 'week'])).code).toBe(2);
   });
 

@@ -123,7 +123,11 @@ export const COMMANDS: Record<string, (ctx: CommandContext) => Promise<void>> = 
     if (sub === 'wait') {
       let job: Job;
       try {
-        job = await ctx.nexus.jobs.wait(id, { onProgress: (j, e) => ctx.progress.update(j, e), stream: ctx.options.stream, ...(ctx.options.timeoutMs === undefined ? {} : { timeout: ctx.options.timeoutMs }) });
+        job = await ctx.nexus.jobs.wait(id, {
+          onProgress: (j, e) => ctx.progress.update(j, e),
+          stream: ctx.options.stream,
+          ...(ctx.options.timeoutMs === undefined ? {} : { timeout: ctx.options.timeoutMs }),
+        });
       } finally {
         ctx.progress.done();
       }
@@ -140,7 +144,8 @@ export const COMMANDS: Record<string, (ctx: CommandContext) => Promise<void>> = 
     const report = await ctx.nexus.usage.get({ groupBy: by });
     if (ctx.options.json) return ctx.print(JSON.stringify(report, null, 2));
     const usd = (micros: number): string => `$${(micros / 1_000_000).toFixed(6)}`;
-    for (const row of report.data) ctx.print([(by === 'day' ? row.day : row.model) ?? '', `${row.jobs} jobs`, `${row.images} images`, usd(row.cost_usd_micros)].join('  '));
+    for (const row of report.data)
+      ctx.print([(by === 'day' ? row.day : row.model) ?? '', `${row.jobs} jobs`, `${row.images} images`, usd(row.cost_usd_micros)].join('  '));
     ctx.print(`${report.from} to ${report.to}: ${report.total.jobs} jobs, ${report.total.images} images, ${usd(report.total.cost_usd_micros)}`);
   },
 };

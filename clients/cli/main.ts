@@ -32,7 +32,8 @@ export interface CliIo {
 function number(value: string | undefined, name: string, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a${integer ? 'n integer' : ' number'}, not ${JSON.stringify(value)}`);
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    throw new UsageError(`--${name} must be a${integer ? 'n integer' : ' number'}, not ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -105,7 +106,8 @@ function report(error: unknown, io: CliIo, json: boolean): number {
   }
   if (error instanceof ConnectionError) return say(error.message, { type: 'connection_error', message: error.message }, EXIT.api);
   if (error instanceof JobFailedError) return say(error.message, { type: 'job_failed', job: error.job }, EXIT.jobFailed);
-  if (error instanceof WaitTimeoutError) return say(`${error.message}; see it later with: nexus jobs get ${error.jobId}`, { type: 'timeout', job_id: error.jobId }, EXIT.timeout);
+  if (error instanceof WaitTimeoutError)
+    return say(`${error.message}; see it later with: nexus jobs get ${error.jobId}`, { type: 'timeout', job_id: error.jobId }, EXIT.timeout);
   return say(error instanceof Error ? error.message : String(error), { type: 'internal', message: String(error) }, EXIT.unexpected);
 }
 

@@ -16,7 +16,6 @@ function hmacKey(pepper: string): Promise<CryptoKey> {
   return key;
 }
 
-
 export async function hashApiKey(apiKey: string, pepper: string): Promise<string> {
   const signature = await crypto.subtle.sign('HMAC', await hmacKey(pepper), encoder.encode(apiKey));
   return bytesToHex(new Uint8Array(signature));

@@ -55,8 +55,7 @@ export async function emitSafely(emit: () => Promise<unknown> | undefined, job: 
  */
 export const STALE_CLAIM_SECONDS = 300;
 
-const inProgress = () =>
-  conflict('idempotency_request_in_progress', 'a request with this Idempotency-Key is still being processed; retry shortly', 'Idempotency-Key');
+const inProgress = () => conflict('idempotency_request_in_progress', 'a request with this Idempotency-Key is still being processed; retry shortly', 'Idempotency-Key');
 
 /**
  * The key is claimed but the job row may not be written yet (a concurrent twin is between claim and put):
@@ -108,11 +107,7 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   const jobId = newJobId();
 
   try {
-    await Promise.all(
-      prepared.images.map((image) =>
-        deps.objects.put(inputKey(tenant, jobId, image.index, image.info.mediaType), image.bytes, image.info.mediaType),
-      ),
-    );
+    await Promise.all(prepared.images.map((image) => deps.objects.put(inputKey(tenant, jobId, image.index, image.info.mediaType), image.bytes, image.info.mediaType)));
   } catch (err) {
     throw unavailable('storage_unavailable', 'could not store the input images; retry', err);
   }

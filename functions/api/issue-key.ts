@@ -8,7 +8,10 @@ import { hashApiKey } from './auth-keys.js';
 export const KEY_PREFIX_CHARS = 14;
 
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '');
 }
 
 export interface IssueKeyOptions {

@@ -21,10 +21,7 @@ export interface InputImage {
   info: ImageInfo;
 }
 
-export type PreparedPart =
-  | { type: 'text'; text: string }
-  | { type: 'image'; image: InputImage }
-  | { type: 'image_url'; url: string };
+export type PreparedPart = { type: 'text'; text: string } | { type: 'image'; image: InputImage } | { type: 'image_url'; url: string };
 
 export interface PreparedJob {
   model: string;

@@ -5,15 +5,7 @@ import { SsrfRefusedError, type SsrfGuard } from '../../shared/ssrf-guard.js';
 import { signWebhook } from '../../shared/webhook-signing.js';
 import { parseRetryAfter } from './backoff.js';
 
-export type AttemptErrorClass =
-  | 'redirect'
-  | 'http_error'
-  | 'gone'
-  | 'timeout'
-  | 'connection_error'
-  | 'dns_failed'
-  | 'ssrf_refused'
-  | 'response_too_large';
+export type AttemptErrorClass = 'redirect' | 'http_error' | 'gone' | 'timeout' | 'connection_error' | 'dns_failed' | 'ssrf_refused' | 'response_too_large';
 
 export interface AttemptOutcome {
   ok: boolean;

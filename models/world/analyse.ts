@@ -1,9 +1,6 @@
 // Pixel analysis: what shapes an image shows. Tolerates a model's imperfect pixels: soft edges are unmixed
 // against the background (pixel-labels.ts), and small specks are ignored.
-import {
-  CELL_PX, COLOURS, GRID, MIN_COMPONENT_PX, SIZE_SPLIT_PX,
-  type ColourName, type ShapeKind, type SizeClass,
-} from './config.js';
+import { CELL_PX, COLOURS, GRID, MIN_COMPONENT_PX, SIZE_SPLIT_PX, type ColourName, type ShapeKind, type SizeClass } from './config.js';
 import { BACKGROUND_LABEL, estimateBackground, labelPixels } from './pixel-labels.js';
 import type { RgbImage } from './render.js';
 
@@ -76,11 +73,17 @@ export function analyseImage(image: RgbImage): Analysis {
       }
     }
     if (pixels.length < MIN_COMPONENT_PX) continue;
-    let x0 = width, y0 = height, x1 = 0, y1 = 0;
+    let x0 = width,
+      y0 = height,
+      x1 = 0,
+      y1 = 0;
     for (const p of pixels) {
       const x = p % width;
       const y = (p - x) / width;
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
     }
     const rows = new Int32Array(y1 - y0 + 1);
     for (const p of pixels) {

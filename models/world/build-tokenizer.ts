@@ -29,8 +29,14 @@ export function specialTokenIds(imageTokens: number = IMAGE_TOKENS): SpecialToke
   const id = (name: string): number => order.indexOf(name);
   const n = SPECIAL_TOKEN_NAMES;
   return {
-    pad: id(n.pad), unk: id(n.unk), im_start: id(n.im_start), im_end: id(n.im_end),
-    boi: id(n.boi), eoi: id(n.eoi), image_pad: id(n.image_pad), prefill: id(prefillTokenName(0)),
+    pad: id(n.pad),
+    unk: id(n.unk),
+    im_start: id(n.im_start),
+    im_end: id(n.im_end),
+    boi: id(n.boi),
+    eoi: id(n.eoi),
+    image_pad: id(n.image_pad),
+    prefill: id(prefillTokenName(0)),
   };
 }
 

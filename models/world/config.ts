@@ -26,11 +26,7 @@ export const CELL_PX = IMAGE_SIZE / GRID;
 export const CELL_CENTRES = [11, 32, 53] as const;
 
 /** Row-major cell names; index = row * 3 + col. */
-export const POSITIONS = [
-  'top left', 'top', 'top right',
-  'left', 'center', 'right',
-  'bottom left', 'bottom', 'bottom right',
-] as const;
+export const POSITIONS = ['top left', 'top', 'top right', 'left', 'center', 'right', 'bottom left', 'bottom', 'bottom right'] as const;
 export type PositionName = (typeof POSITIONS)[number];
 /** The preposition each position takes in captions: "at the top", "on the left", "in the center". */
 export const POSITION_PREPOSITION: Record<PositionName, string> = {

@@ -28,19 +28,29 @@ describe('diversity', () => {
 
   it('scores one picture drawn 32 times as no diversity at all', () => {
     const image = renderScene(scene);
-    const p = promptDiversity(scene, Array.from({ length: 32 }, () => image));
+    const p = promptDiversity(
+      scene,
+      Array.from({ length: 32 }, () => image),
+    );
     expect({ ...p, background_tv: null }).toEqual({ samples: 32, unreadable: 0, background_tv: null, jitter_std_ratios: [0, 0, 0, 0], distinct_pairs: 0, pairs: 496 });
     expect(p.background_tv).toBeCloseTo(5 / 6, 12);
     expect(summariseDiversity([p])).toEqual({
-      prompts: 1, samples_per_prompt: 32, background_tv: 0.8333, jitter_std_ratio: 0, distinct_images: 0, unreadable: 0,
+      prompts: 1,
+      samples_per_prompt: 32,
+      background_tv: 0.8333,
+      jitter_std_ratio: 0,
+      distinct_images: 0,
+      unreadable: 0,
     });
   });
 
   it('reads the jitter and shades it was given', () => {
-    const shifted = [-2, -1, 0, 1, 2].map((dx, i) => renderScene({
-      background: BACKGROUNDS[i]!,
-      shapes: [{ ...scene.shapes[0]!, dx, dy: 0 }],
-    }));
+    const shifted = [-2, -1, 0, 1, 2].map((dx, i) =>
+      renderScene({
+        background: BACKGROUNDS[i]!,
+        shapes: [{ ...scene.shapes[0]!, dx, dy: 0 }],
+      }),
+    );
     const p = promptDiversity({ ...scene, shapes: [scene.shapes[0]!] }, shifted);
     // dx -2..2: sample std sqrt(2.5); dy fixed: 0. Shades 0..4 once each out of five: |1/5 - 1/6| five times + 1/6.
     expect(p.jitter_std_ratios[0]).toBeCloseTo(Math.sqrt(2.5) / Math.SQRT2, 12);

@@ -143,11 +143,15 @@ export function summariseDiversity(prompts: readonly PromptDiversity[]): Diversi
  * fresh jitter (what the captions leave open), rendered and read like a model's images. The reference a perfect
  * sampler would score at this many samples. */
 export function worldDiversity(scenes: readonly Scene[], samples: number, rng: Rng): DiversityFigures {
-  return summariseDiversity(scenes.map((scene) => {
-    const images = Array.from({ length: samples }, () => renderScene({
-      background: rng.pick(BACKGROUNDS),
-      shapes: scene.shapes.map((s) => ({ ...s, ...randomJitter(rng) })),
-    }));
-    return promptDiversity(scene, images);
-  }));
+  return summariseDiversity(
+    scenes.map((scene) => {
+      const images = Array.from({ length: samples }, () =>
+        renderScene({
+          background: rng.pick(BACKGROUNDS),
+          shapes: scene.shapes.map((s) => ({ ...s, ...randomJitter(rng) })),
+        }),
+      );
+      return promptDiversity(scene, images);
+    }),
+  );
 }

@@ -32,7 +32,10 @@ export function sampleEdit(rng: Rng, scene: Scene, op?: EditOp): Edit {
   if (chosen === 'add') {
     const added = randomShape(rng, rng.pick(freeCells(scene)));
     const instruction = fill(rng.pick(EDIT_TEMPLATES.add), {
-      size: added.size, colour: added.colour, shape: added.shape, where: whereOf(added.cell),
+      size: added.size,
+      colour: added.colour,
+      shape: added.shape,
+      where: whereOf(added.cell),
     });
     return { op: chosen, instruction, target: { background: scene.background, shapes: [...scene.shapes, added] } };
   }
@@ -69,4 +72,3 @@ export function sampleEdit(rng: Rng, scene: Scene, op?: EditOp): Edit {
     }
   }
 }
-

@@ -11,8 +11,14 @@ export { describeScene } from './language.js';
 export { analyseImage, type Analysis, type DetectedShape } from './analyse.js';
 export { readScene } from './read-scene.js';
 export {
-  backgroundTv, nearestBackground, promptDiversity, summariseDiversity, worldDiversity, WORLD_JITTER_STD,
-  type DiversityFigures, type PromptDiversity,
+  backgroundTv,
+  nearestBackground,
+  promptDiversity,
+  summariseDiversity,
+  worldDiversity,
+  WORLD_JITTER_STD,
+  type DiversityFigures,
+  type PromptDiversity,
 } from './diversity.js';
 export { scoreGeneration, scoreEdit, scoreAnswer, type GenerationScore, type EditScore } from './score.js';
 export { buildTokenizerJson, specialTokenIds, type SpecialTokenIds, type TokenizerJson } from './build-tokenizer.js';

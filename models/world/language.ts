@@ -16,7 +16,13 @@ export const GENERATION_REPLY = 'Here is an image based on the description:';
 export const EDIT_REPLY = 'Here is the image:';
 
 export const EDIT_TEMPLATES = {
-  colour: ['Make the {ref} {colour}.', 'Change the colour of the {ref} to {colour}.', 'Change the color of the {ref} to {colour}.', 'Turn the {ref} {colour}.', 'Paint the {ref} {colour}.'],
+  colour: [
+    'Make the {ref} {colour}.',
+    'Change the colour of the {ref} to {colour}.',
+    'Change the color of the {ref} to {colour}.',
+    'Turn the {ref} {colour}.',
+    'Paint the {ref} {colour}.',
+  ],
   move: ['Move the {ref} to the {position}.', 'Place the {ref} {where}.', 'Put the {ref} {where}.'],
   grow: ['Make the {ref} large.', 'Make the {ref} bigger.', 'Make the {ref} larger.', 'Enlarge the {ref}.'],
   shrink: ['Make the {ref} small.', 'Make the {ref} smaller.', 'Shrink the {ref}.'],
@@ -72,7 +78,13 @@ export function randomCaption(rng: Rng, scene: Scene): string {
 
 export type Attribute = 'size' | 'colour' | 'shape' | 'position';
 const REF_ATTRIBUTE_SETS: readonly Attribute[][] = [
-  ['shape'], ['colour'], ['colour', 'shape'], ['size', 'shape'], ['size', 'colour', 'shape'], ['position'], ['shape', 'position'],
+  ['shape'],
+  ['colour'],
+  ['colour', 'shape'],
+  ['size', 'shape'],
+  ['size', 'colour', 'shape'],
+  ['position'],
+  ['shape', 'position'],
 ];
 
 function matches(a: SceneShape, b: SceneShape, attrs: readonly Attribute[]): boolean {

@@ -4,7 +4,9 @@ import { IMAGE_SIZE } from './config.js';
 import type { RgbImage } from './render.js';
 
 export async function encodePng(image: RgbImage): Promise<Buffer> {
-  return sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
+  return sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
 }
 
 /**

@@ -12,7 +12,10 @@ describe('readScene', () => {
   });
 
   it('sees a moved shape as moved (jitter is read, not assumed)', () => {
-    const scene = { background: [40, 40, 40] as [number, number, number], shapes: [{ shape: 'square' as const, colour: 'red' as const, size: 'large' as const, cell: 4, dx: 2, dy: -1 }] };
+    const scene = {
+      background: [40, 40, 40] as [number, number, number],
+      shapes: [{ shape: 'square' as const, colour: 'red' as const, size: 'large' as const, cell: 4, dx: 2, dy: -1 }],
+    };
     expect(readScene(renderScene(scene))?.shapes[0]).toMatchObject({ cell: 4, dx: 2, dy: -1 });
     expect(readScene(renderScene({ ...scene, shapes: [{ ...scene.shapes[0]!, dx: -2 }] }))?.shapes[0]).toMatchObject({ dx: -2, dy: -1 });
   });

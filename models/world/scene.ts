@@ -1,7 +1,20 @@
 // Scenes: what an image shows. Wire JSON and TypeScript coincide here (all field names are one word).
 import {
-  BACKGROUNDS, CELL_CENTRES, COLOURS, GRID, JITTER_PX, MAX_SHAPES, POSITIONS, SHAPES, SIZES, SIZE_PX,
-  type ColourName, type PositionName, type Rgb, type ShapeKind, type SizeClass,
+  BACKGROUNDS,
+  CELL_CENTRES,
+  COLOURS,
+  GRID,
+  JITTER_PX,
+  MAX_SHAPES,
+  POSITIONS,
+  SHAPES,
+  SIZES,
+  SIZE_PX,
+  type ColourName,
+  type PositionName,
+  type Rgb,
+  type ShapeKind,
+  type SizeClass,
 } from './config.js';
 import type { Rng } from './rng.js';
 

@@ -17,17 +17,19 @@ function withNoise(image: RgbImage, seed: number, amplitude: number): RgbImage {
 function blurred(image: RgbImage): RgbImage {
   const { width: w, height: h, rgb } = image;
   const out = new Uint8Array(rgb.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
-    let sum = 0;
-    let n = 0;
-    for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-      for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
-        sum += rgb[(yy * w + xx) * 3 + c] ?? 0;
-        n++;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        let n = 0;
+        for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+          for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+            sum += rgb[(yy * w + xx) * 3 + c] ?? 0;
+            n++;
+          }
+        }
+        out[(y * w + x) * 3 + c] = Math.round(sum / n);
       }
-    }
-    out[(y * w + x) * 3 + c] = Math.round(sum / n);
-  }
   return { ...image, rgb: out };
 }
 

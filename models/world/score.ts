@@ -93,7 +93,13 @@ export function scoreEdit(image: RgbImage, source: Scene, target: Scene): EditSc
 }
 
 function normalise(text: string): string {
-  return text.toLowerCase().replace(/\s+/g, ' ').trim().replace(/[.!]+$/, '').replace(/^the /, '').trim();
+  return text
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[.!]+$/, '')
+    .replace(/^the /, '')
+    .trim();
 }
 
 /** Understanding: exact match after normalising case, spacing, a trailing period and a leading "the". */

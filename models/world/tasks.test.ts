@@ -31,9 +31,10 @@ describe('tasks', () => {
     const unknown = new Set<string>();
     for (let i = 0; i < 2000; i++) {
       const task = sampleTask(rng, TASK_KINDS[i % TASK_KINDS.length] ?? 'generation');
-      for (const m of task.messages) for (const p of m.content) {
-        if (p.type === 'text' && tokenizer.encode(p.text).includes(1)) unknown.add(p.text);
-      }
+      for (const m of task.messages)
+        for (const p of m.content) {
+          if (p.type === 'text' && tokenizer.encode(p.text).includes(1)) unknown.add(p.text);
+        }
     }
     expect([...unknown]).toEqual([]);
   });

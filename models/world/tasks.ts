@@ -56,7 +56,11 @@ function generation(rng: Rng): Task {
       { role: 'user', content: [text(generationPrompt(rng, scene))] },
       { role: 'assistant', content: [text(GENERATION_REPLY), { type: 'image', image: 0 }] },
     ],
-    images: [scene], answer: null, scene, targetScene: scene, detail: {},
+    images: [scene],
+    answer: null,
+    scene,
+    targetScene: scene,
+    detail: {},
   };
 }
 
@@ -69,7 +73,11 @@ function editing(rng: Rng): Task {
       { role: 'user', content: [{ type: 'image', image: 0 }, text(edit.instruction)] },
       { role: 'assistant', content: [text(EDIT_REPLY), { type: 'image', image: 1 }] },
     ],
-    images: [scene, edit.target], answer: null, scene, targetScene: edit.target, detail: { edit: edit.op },
+    images: [scene, edit.target],
+    answer: null,
+    scene,
+    targetScene: edit.target,
+    detail: { edit: edit.op },
   };
 }
 
@@ -82,12 +90,20 @@ function understanding(rng: Rng): Task {
       { role: 'user', content: [{ type: 'image', image: 0 }, text(questionText(rng, q.question))] },
       { role: 'assistant', content: [text(q.answer)] },
     ],
-    images: [scene], answer: q.answer, scene, targetScene: null, detail: { question: q.kind },
+    images: [scene],
+    answer: q.answer,
+    scene,
+    targetScene: null,
+    detail: { question: q.kind },
   };
 }
 
 const CHAINS = [
-  ['generate', 'edit'], ['generate', 'ask'], ['generate', 'edit', 'ask'], ['edit', 'edit'], ['edit', 'ask'],
+  ['generate', 'edit'],
+  ['generate', 'ask'],
+  ['generate', 'edit', 'ask'],
+  ['edit', 'edit'],
+  ['edit', 'ask'],
 ] as const;
 
 function multiturn(rng: Rng): Task {

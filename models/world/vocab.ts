@@ -16,12 +16,24 @@ export const ROLE_WORDS = ['system', 'user', 'assistant'] as const;
 
 function sources(): string[] {
   const templates = [
-    ...GENERATION_PROMPTS, GENERATION_REPLY, EDIT_REPLY, FOLLOW_UP_PREFIX, SYSTEM_PROMPT,
-    ...Object.values(EDIT_TEMPLATES).flat(), ...Object.values(QUESTION_TEMPLATES).flat(),
+    ...GENERATION_PROMPTS,
+    GENERATION_REPLY,
+    EDIT_REPLY,
+    FOLLOW_UP_PREFIX,
+    SYSTEM_PROMPT,
+    ...Object.values(EDIT_TEMPLATES).flat(),
+    ...Object.values(QUESTION_TEMPLATES).flat(),
   ].map((t) => t.replace(/\{\w+\}/g, ' '));
   const slots = [
-    ...COLOURS, ...SHAPES, ...SHAPES.map((s) => `${s}s`), ...SIZES, ...POSITIONS, ...Object.values(POSITION_PREPOSITION),
-    'a and , \n', '0 1 2 3 4 5 6 7 8 9', ...ROLE_WORDS,
+    ...COLOURS,
+    ...SHAPES,
+    ...SHAPES.map((s) => `${s}s`),
+    ...SIZES,
+    ...POSITIONS,
+    ...Object.values(POSITION_PREPOSITION),
+    'a and , \n',
+    '0 1 2 3 4 5 6 7 8 9',
+    ...ROLE_WORDS,
   ];
   return [...templates, ...slots];
 }

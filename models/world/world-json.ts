@@ -1,8 +1,20 @@
 // DIR/world.json: the world's constants and the tokenizer's special ids, for the trainer and the bundle.
 import { specialTokenIds, type TokenizerJson } from './build-tokenizer.js';
 import {
-  BACKGROUNDS, CELL_CENTRES, CHAT_TEMPLATE, COLOURS, COLOUR_THRESHOLD, IMAGE_SIZE, IMAGE_TOKENS, JITTER_PX, MIN_COMPONENT_PX,
-  PALETTE, POSITIONS, SHAPES, SIZES, SIZE_PX,
+  BACKGROUNDS,
+  CELL_CENTRES,
+  CHAT_TEMPLATE,
+  COLOURS,
+  COLOUR_THRESHOLD,
+  IMAGE_SIZE,
+  IMAGE_TOKENS,
+  JITTER_PX,
+  MIN_COMPONENT_PX,
+  PALETTE,
+  POSITIONS,
+  SHAPES,
+  SIZES,
+  SIZE_PX,
 } from './config.js';
 
 export interface WorldDescriptionInput {
@@ -17,7 +29,9 @@ export interface WorldDescriptionInput {
 }
 
 export function worldDescription(input: WorldDescriptionInput): Record<string, unknown> {
-  const vocab = Object.entries(input.tokenizer.model.vocab).sort((a, b) => a[1] - b[1]).map(([token]) => token);
+  const vocab = Object.entries(input.tokenizer.model.vocab)
+    .sort((a, b) => a[1] - b[1])
+    .map(([token]) => token);
   return {
     format: 1,
     size: IMAGE_SIZE,
@@ -40,8 +54,13 @@ export function worldDescription(input: WorldDescriptionInput): Record<string, u
     special_tokens: specialTokenIds(),
     chat_template: CHAT_TEMPLATE,
     dataset: {
-      split: input.split, seed: input.seed, n: input.n, mix: input.mix, counts: input.counts,
-      images: input.images, max_length: input.maxLength,
+      split: input.split,
+      seed: input.seed,
+      n: input.n,
+      mix: input.mix,
+      counts: input.counts,
+      images: input.images,
+      max_length: input.maxLength,
     },
   };
 }

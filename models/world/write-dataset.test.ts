@@ -23,7 +23,10 @@ afterAll(async () => {
 describe('writeDataset', () => {
   it('writes records whose ids, spans and images agree, and PNGs that decode to the renders', async () => {
     const out = await write(60, 3);
-    const records = (await readFile(join(out, 'val.jsonl'), 'utf8')).trim().split('\n').map((l): DatasetRecord => JSON.parse(l));
+    const records = (await readFile(join(out, 'val.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l): DatasetRecord => JSON.parse(l));
     const world = JSON.parse(await readFile(join(out, 'world.json'), 'utf8'));
     const tokenizer = createTokenizer(await readFile(join(out, 'tokenizer.json'), 'utf8'));
     expect(records).toHaveLength(60);
@@ -42,7 +45,9 @@ describe('writeDataset', () => {
     }
     const edit = records.find((r) => r.task === 'editing');
     if (edit === undefined || edit.target_scene === null) throw new Error('60 records include an edit');
-    const { data, info } = await sharp(join(out, edit.images[1] ?? '')).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(join(out, edit.images[1] ?? ''))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([64, 64, 3]);
     expect(Buffer.compare(data, Buffer.from(renderScene(edit.target_scene).rgb))).toBe(0);
   });
@@ -61,7 +66,11 @@ describe('png', () => {
     const image = renderScene(scene);
     const decoded = await decodeImage(await encodePng(image));
     expect(Buffer.compare(Buffer.from(decoded.rgb), Buffer.from(image.rgb))).toBe(0);
-    const doubled = await sharp(image.rgb, { raw: { width: 64, height: 64, channels: 3 } }).resize(128, 128, { kernel: 'nearest' }).ensureAlpha().png().toBuffer();
+    const doubled = await sharp(image.rgb, { raw: { width: 64, height: 64, channels: 3 } })
+      .resize(128, 128, { kernel: 'nearest' })
+      .ensureAlpha()
+      .png()
+      .toBuffer();
     const back = await decodeImage(doubled);
     expect([back.width, back.height]).toEqual([64, 64]);
     expect(Buffer.compare(Buffer.from(back.rgb), Buffer.from(image.rgb))).toBe(0);

@@ -19,11 +19,8 @@ export interface PlatformAdapters {
 export function createPlatformAdapters(config: Config): PlatformAdapters {
   const local = config.endpoints !== null;
   const clients = createAwsClients({ region: config.region, endpoints: config.endpoints, credentials: local ? LOCAL_CREDENTIALS : null });
-  const queue = <T>(
-    queueUrl: string,
-    parse: (raw: unknown) => T,
-    onInvalid?: (info: { messageId: string; body: string; error: unknown }) => void,
-  ): MessageQueue<T> => createSqsMessageQueue({ client: clients.sqs, queueUrl, parse, onInvalid });
+  const queue = <T>(queueUrl: string, parse: (raw: unknown) => T, onInvalid?: (info: { messageId: string; body: string; error: unknown }) => void): MessageQueue<T> =>
+    createSqsMessageQueue({ client: clients.sqs, queueUrl, parse, onInvalid });
   return {
     clients,
     objects: createS3ObjectStore({ client: clients.s3, bucket: config.bucket }),

@@ -46,7 +46,8 @@ export function createDynamoJobStore(options: DynamoStoreOptions): JobStore {
     sets.push(to === null ? `${status} = ${status}` : `${status} = ${b.value(to)}`);
     const allowed = from.map((s) => b.value(s)).join(', ');
     let condition = `attribute_exists(${b.name('pk')}) AND ${status} IN (${allowed})`;
-    if (options.unlessCancelRequested === true) condition += ` AND (attribute_not_exists(${b.name('cancel_requested')}) OR ${b.name('cancel_requested')} = ${b.value(false)})`;
+    if (options.unlessCancelRequested === true)
+      condition += ` AND (attribute_not_exists(${b.name('cancel_requested')}) OR ${b.name('cancel_requested')} = ${b.value(false)})`;
     const adds = options.bumpSequence === true ? [`${b.name('event_sequence')} ${b.value(1)}`] : [];
     return conditionalUpdate(tenant, id, b, sets, condition, adds);
   }

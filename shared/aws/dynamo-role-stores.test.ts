@@ -34,9 +34,7 @@ describe('role stores on the document client', () => {
     });
 
     it('gives a key to exactly one of many concurrent claimers', async () => {
-      const claims = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => table.claimIdempotencyKey('t1', 'key-race', { bodyHash: `h${i}`, jobId: `job_${i}` }, 60)),
-      );
+      const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => table.claimIdempotencyKey('t1', 'key-race', { bodyHash: `h${i}`, jobId: `job_${i}` }, 60)));
       const winners = claims.map((c, i) => (c === null ? i : -1)).filter((i) => i >= 0);
       expect(winners).toHaveLength(1);
       const winner = winners[0] ?? -1;
@@ -110,7 +108,14 @@ describe('role stores on the document client', () => {
         table.addUsage('t-use', '2026-01-01', 'nexus-mini', { ...one, images: 0 }),
         table.addUsage('t-use', '2026-01-01', 'other', one),
       ]);
-      expect(await table.getUsage('t-use', '2026-01-01', 'nexus-mini')).toEqual({ jobs: 3, images: 4, inputTokens: 30, outputTokens: 15, computeMs: 900, costUsdMicros: 9_006 });
+      expect(await table.getUsage('t-use', '2026-01-01', 'nexus-mini')).toEqual({
+        jobs: 3,
+        images: 4,
+        inputTokens: 30,
+        outputTokens: 15,
+        computeMs: 900,
+        costUsdMicros: 9_006,
+      });
       expect(await table.getUsage('t-use', '2026-01-01', 'other')).toEqual(one);
       expect(await table.getUsage('t-use', '2026-01-02', 'nexus-mini')).toBeNull();
     });
@@ -174,14 +179,18 @@ describe('role stores on the document client', () => {
         table.addUsage('t-once', '2026-02-01', 'nexus-mini', one, 'job_b'),
       ]);
       await table.addUsage('t-once', '2026-02-01', 'nexus-mini', one, 'job_a');
-      expect(await table.getUsage('t-once', '2026-02-01', 'nexus-mini')).toEqual({ jobs: 2, images: 2, inputTokens: 8, outputTokens: 4, computeMs: 100, costUsdMicros: 6_004 });
+      expect(await table.getUsage('t-once', '2026-02-01', 'nexus-mini')).toEqual({
+        jobs: 2,
+        images: 2,
+        inputTokens: 8,
+        outputTokens: 4,
+        computeMs: 100,
+        costUsdMicros: 6_004,
+      });
     });
 
     it('lets exactly one of two racing first secrets win', async () => {
-      const results = await Promise.all([
-        table.createWebhookSecrets('t-first', ['whsec_one']),
-        table.createWebhookSecrets('t-first', ['whsec_two']),
-      ]);
+      const results = await Promise.all([table.createWebhookSecrets('t-first', ['whsec_one']), table.createWebhookSecrets('t-first', ['whsec_two'])]);
       expect([...results].sort()).toEqual([false, true]);
       expect(await table.getWebhookSecrets('t-first')).toEqual([results[0] ? 'whsec_one' : 'whsec_two']);
       expect(await table.createWebhookSecrets('t-first', ['whsec_three'])).toBe(false);

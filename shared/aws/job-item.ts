@@ -4,16 +4,7 @@
 import { z } from 'zod';
 import { JOB_STATUSES, type JobRecord } from '../job.js';
 import type { JobPatch } from '../ports.js';
-import {
-  jobErrorSchema,
-  outputSpecSchema,
-  paramsSchema,
-  progressSchema,
-  resultSchema,
-  storedPartSchema,
-  usageSchema,
-  webhookSpecSchema,
-} from '../job-schemas.js';
+import { jobErrorSchema, outputSpecSchema, paramsSchema, progressSchema, resultSchema, storedPartSchema, usageSchema, webhookSpecSchema } from '../job-schemas.js';
 
 export const jobKey = (tenant: string, id: string): { pk: string; sk: string } => ({ pk: `TENANT#${tenant}`, sk: `JOB#${id}` });
 

@@ -2,13 +2,7 @@
 // servers (npm start, tests); in AWS the infra/ stack owns these resources. Safe to run on every start.
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsClients } from './clients.js';
 import { sleep } from '../sleep.js';
 import { TTL_ATTRIBUTE } from './dynamo-job-table.js';
@@ -54,9 +48,7 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
 }
 
 export async function ensureQueueWithDlq(sqs: SQSClient, name: string): Promise<QueueUrls> {
-  const dlq = await sqs.send(
-    new CreateQueueCommand({ QueueName: `${name}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) } }),
-  );
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq`, Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) } }));
   if (!dlq.QueueUrl) throw new Error(`no url for queue ${name}-dlq`);
   const dlqAttributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['All'] }));
   const dlqArn = dlqAttributes.Attributes?.QueueArn;
@@ -105,9 +97,7 @@ export async function ensureTable(dynamodb: DynamoDBClient, table: string): Prom
     await sleep(25);
   }
   try {
-    await dynamodb.send(
-      new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }),
-    );
+    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
   } catch {
     // dynalite has no UpdateTimeToLive (and AWS refuses to enable it twice); readers ignore expired rows anyway.
   }

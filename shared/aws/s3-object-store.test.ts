@@ -50,8 +50,15 @@ describe('presigned URLs', () => {
     const origin = 'http://127.0.0.1:3000';
     const key = 'uploads/t1/upl_cors';
     const putUrl = await stack.objects.presignPut(key, 'image/png', 300);
-    const preflight = await fetch(putUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' } });
-    expect([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-headers')]).toEqual([200, '*', 'content-type']);
+    const preflight = await fetch(putUrl, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-headers')]).toEqual([
+      200,
+      '*',
+      'content-type',
+    ]);
     await fetch(putUrl, { method: 'PUT', body: bytes(1), headers: { 'content-type': 'image/png', origin } });
     const get = await fetch(await stack.objects.presignGet(key, 300), { headers: { origin } });
     expect([get.status, get.headers.get('access-control-allow-origin')]).toEqual([200, '*']);
@@ -66,10 +73,6 @@ describe('presigned URLs', () => {
 
   it('signs the expiry into a presigned GET', async () => {
     const url = new URL(await stack.objects.presignGet('outputs/t1/job_3/0.png', 900));
-    expect([url.origin, url.searchParams.get('X-Amz-Expires'), url.searchParams.get('X-Amz-SignedHeaders')]).toEqual([
-      stack.endpoints.s3,
-      '900',
-      'host',
-    ]);
+    expect([url.origin, url.searchParams.get('X-Amz-Expires'), url.searchParams.get('X-Amz-SignedHeaders')]).toEqual([stack.endpoints.s3, '900', 'host']);
   });
 });

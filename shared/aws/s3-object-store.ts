@@ -24,9 +24,7 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
 
   return {
     async put(key, body, contentType) {
-      await client.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentLength: body.byteLength }),
-      );
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentLength: body.byteLength }));
     },
 
     async get(key) {

@@ -40,9 +40,7 @@ export function createSqsMessageQueue<T>(options: SqsMessageQueueOptions<T>): Me
 
   return {
     async send(body, sendOptions) {
-      await client.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(body), DelaySeconds: sendOptions?.delaySeconds }),
-      );
+      await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(body), DelaySeconds: sendOptions?.delaySeconds }));
     },
 
     async receive(receiveOptions) {

@@ -32,7 +32,10 @@ describe('the operator API', () => {
       limits: { requests_per_minute: 60, max_queued_jobs: 3, monthly_spend_usd_micros: 5_000_000 },
       overrides: { max_queued_jobs: 3 },
     });
-    expect((await call('POST', '/v1/admin/tenants', admin, { id: 'initech', name: 'Again' })).body.error).toMatchObject({ type: 'conflict_error', code: 'tenant_exists' });
+    expect((await call('POST', '/v1/admin/tenants', admin, { id: 'initech', name: 'Again' })).body.error).toMatchObject({
+      type: 'conflict_error',
+      code: 'tenant_exists',
+    });
     expect((await call('GET', '/v1/admin/tenants/initech', admin)).body).toEqual(created.body);
     expect((await call('GET', '/v1/admin/tenants/nobody', admin)).status).toBe(404);
   });
@@ -99,7 +102,10 @@ describe('keys', () => {
   });
 
   it('refuses an expiry in the past, and an expired key is 401 api_key_expired', async () => {
-    expect((await call('POST', '/v1/api-keys', key, { name: 'old', expires_at: '2020-01-01T00:00:00Z' })).body.error).toMatchObject({ code: 'invalid_expiry', param: 'expires_at' });
+    expect((await call('POST', '/v1/api-keys', key, { name: 'old', expires_at: '2020-01-01T00:00:00Z' })).body.error).toMatchObject({
+      code: 'invalid_expiry',
+      param: 'expires_at',
+    });
     expect((await call('POST', '/v1/api-keys', key, { name: 'x', expires_at: 'tomorrow' })).body.error).toMatchObject({ param: 'expires_at' });
     const soon = new Date(Date.now() + 60_000).toISOString();
     const short = String((await call('POST', '/v1/api-keys', key, { name: 'short', expires_at: soon })).body.key);

@@ -84,7 +84,9 @@ export const textJob = (text = 'Draw a red circle.', extra: Record<string, unkno
 });
 
 export async function pngBytes(width = 8, height = 8): Promise<Uint8Array> {
-  const buffer = await sharp({ create: { width, height, channels: 3, background: { r: 200, g: 10, b: 10 } } }).png().toBuffer();
+  const buffer = await sharp({ create: { width, height, channels: 3, background: { r: 200, g: 10, b: 10 } } })
+    .png()
+    .toBuffer();
   return new Uint8Array(buffer);
 }
 

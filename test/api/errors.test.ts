@@ -46,10 +46,26 @@ describe('invalid_request_error (400) with param paths', () => {
     ['unknown nested field', textJob('x', { params: { seed: 1, sede: 2 } }), 'params.sede', 'invalid_parameter'],
     ['bad role', { model: 'nexus-mini', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].role', 'invalid_parameter'],
     ['bad part type', { model: 'nexus-mini', messages: [{ role: 'user', content: [{ type: 'audio', audio: {} }] }] }, 'messages[0].content[0].type', 'invalid_parameter'],
-    ['text too long', { model: 'nexus-mini', messages: [{ role: 'user', content: [{ type: 'text', text: 'a'.repeat(4001) }] }] }, 'messages[0].content[0].text', 'invalid_parameter'],
+    [
+      'text too long',
+      { model: 'nexus-mini', messages: [{ role: 'user', content: [{ type: 'text', text: 'a'.repeat(4001) }] }] },
+      'messages[0].content[0].text',
+      'invalid_parameter',
+    ],
     ['lone surrogate', textJob('bad \uD800 text'), 'messages[0].content', 'invalid_parameter'],
     ['no messages', { model: 'nexus-mini', messages: [] }, 'messages', 'invalid_parameter'],
-    ['last message from the assistant', { model: 'nexus-mini', messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }] }, 'messages[1].role', 'invalid_parameter'],
+    [
+      'last message from the assistant',
+      {
+        model: 'nexus-mini',
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: 'y' },
+        ],
+      },
+      'messages[1].role',
+      'invalid_parameter',
+    ],
     ['only a system message', { model: 'nexus-mini', messages: [{ role: 'system', content: 'x' }] }, 'messages[0].role', 'invalid_parameter'],
     ['too many messages', { model: 'nexus-mini', messages: Array.from({ length: 33 }, () => ({ role: 'user', content: 'x' })) }, 'messages', 'invalid_parameter'],
     ['missing model', { messages: [{ role: 'user', content: 'x' }] }, 'model', 'invalid_parameter'],
@@ -67,12 +83,42 @@ describe('invalid_request_error (400) with param paths', () => {
     // JSON.parse makes "__proto__" an own key; it must be refused, not silently dropped from the stored job.
     ['metadata key __proto__', textJob('x', { metadata: JSON.parse('{"a":"b","__proto__":"x"}') as unknown }), 'metadata.__proto__', 'invalid_parameter'],
     ['too many metadata keys', textJob('x', { metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), 'metadata', 'invalid_parameter'],
-    ['image URL scheme', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('ftp://x/y.png')] }] }, 'messages[0].content[0].image_url.url', 'invalid_image_url'],
-    ['not base64', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('data:image/png;base64,@@@@')] }] }, 'messages[0].content[0].image_url.url', 'invalid_data_uri'],
-    ['not a base64 data URI', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('data:image/png,abc')] }] }, 'messages[0].content[0].image_url.url', 'invalid_data_uri'],
-    ['GIF disguised as PNG', { model: 'nexus-mini', messages: [{ role: 'user', content: [image(`data:image/png;base64,${btoa('GIF89a\x01\x00\x01\x00')}`)] }] }, 'messages[0].content[0].image_url.url', 'unsupported_image_format'],
-    ['unknown upload', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('upload:upl_01JD3V9X8M4Q2W7RZK5T0B6N1C')] }] }, 'messages[0].content[0].image_url.url', 'upload_not_found'],
-    ['malformed upload reference', { model: 'nexus-mini', messages: [{ role: 'user', content: [image('upload:../../etc')] }] }, 'messages[0].content[0].image_url.url', 'invalid_upload_reference'],
+    [
+      'image URL scheme',
+      { model: 'nexus-mini', messages: [{ role: 'user', content: [image('ftp://x/y.png')] }] },
+      'messages[0].content[0].image_url.url',
+      'invalid_image_url',
+    ],
+    [
+      'not base64',
+      { model: 'nexus-mini', messages: [{ role: 'user', content: [image('data:image/png;base64,@@@@')] }] },
+      'messages[0].content[0].image_url.url',
+      'invalid_data_uri',
+    ],
+    [
+      'not a base64 data URI',
+      { model: 'nexus-mini', messages: [{ role: 'user', content: [image('data:image/png,abc')] }] },
+      'messages[0].content[0].image_url.url',
+      'invalid_data_uri',
+    ],
+    [
+      'GIF disguised as PNG',
+      { model: 'nexus-mini', messages: [{ role: 'user', content: [image(`data:image/png;base64,${btoa('GIF89a\x01\x00\x01\x00')}`)] }] },
+      'messages[0].content[0].image_url.url',
+      'unsupported_image_format',
+    ],
+    [
+      'unknown upload',
+      { model: 'nexus-mini', messages: [{ role: 'user', content: [image('upload:upl_01JD3V9X8M4Q2W7RZK5T0B6N1C')] }] },
+      'messages[0].content[0].image_url.url',
+      'upload_not_found',
+    ],
+    [
+      'malformed upload reference',
+      { model: 'nexus-mini', messages: [{ role: 'user', content: [image('upload:../../etc')] }] },
+      'messages[0].content[0].image_url.url',
+      'invalid_upload_reference',
+    ],
   ];
   it.each(cases)('%s', async (_name, body, param, code) => {
     await expectError(await post(body), 400, { type: 'invalid_request_error', param, code });
@@ -102,7 +148,13 @@ describe('invalid_request_error (400) with param paths', () => {
   });
 
   it('a conversation must end with a user turn, and the error says so', async () => {
-    const body = { model: 'nexus-mini', messages: [{ role: 'user', content: 'Generate an image.' }, { role: 'assistant', content: 'Here is the image:' }] };
+    const body = {
+      model: 'nexus-mini',
+      messages: [
+        { role: 'user', content: 'Generate an image.' },
+        { role: 'assistant', content: 'Here is the image:' },
+      ],
+    };
     const err = await expectError(await post(body), 400, { param: 'messages[1].role' });
     expect(err.error.message).toBe(`messages[1].role: ${LAST_MESSAGE_RULE}`);
   });
@@ -112,7 +164,19 @@ describe('invalid_request_error (400) with param paths', () => {
     png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
     new DataView(png.buffer).setUint32(16, 4096);
     new DataView(png.buffer).setUint32(20, 4097);
-    const body = { model: 'nexus-mini', messages: [{ role: 'user', content: 'x' }, { role: 'user', content: [{ type: 'text', text: 'y' }, { type: 'image_url', image_url: { url: dataUri(png) } }] }] };
+    const body = {
+      model: 'nexus-mini',
+      messages: [
+        { role: 'user', content: 'x' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'y' },
+            { type: 'image_url', image_url: { url: dataUri(png) } },
+          ],
+        },
+      ],
+    };
     const err = await expectError(await post(body), 400, { code: 'image_too_large', param: 'messages[1].content[1].image_url.url' });
     expect(err.error.message).toContain('4096x4097');
   });
@@ -250,7 +314,11 @@ describe('overloaded_error (503) and api_error (500)', () => {
     const app = h.appWith({ objects: { ...h.stack.objects, put: () => Promise.reject(new Error('injected: S3 down')) } });
     const before = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
     const body = { model: 'nexus-mini', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: dataUri(await pngBytes()) } }] }] };
-    const res = await app.request('/v1/jobs', { method: 'POST', headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await app.request('/v1/jobs', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     await expectError(res, 503, { type: 'overloaded_error', code: 'storage_unavailable' });
     const after = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
     expect(after.items[0]?.id).toBe(before.items[0]?.id);

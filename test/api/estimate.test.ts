@@ -39,7 +39,15 @@ describe('POST /v1/jobs/estimate', () => {
     const image = dataUri(await pngBytes(16, 16));
     const body = {
       model: 'nexus-mini',
-      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: image } }, { type: 'text', text: 'What colour is it?' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: image } },
+            { type: 'text', text: 'What colour is it?' },
+          ],
+        },
+      ],
       output: { modalities: ['text'] },
     };
     const res = await estimate(body);
@@ -53,7 +61,10 @@ describe('POST /v1/jobs/estimate', () => {
     const unknown = await estimate(textJob('hi', { model: 'nexus-max' }));
     expect(unknown.status).toBe(400);
     expect((unknown.body as unknown as JsonError).error).toMatchObject({ type: 'invalid_request_error', code: 'model_not_found', param: 'model' });
-    const badImage = await estimate({ model: 'nexus-mini', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }] });
+    const badImage = await estimate({
+      model: 'nexus-mini',
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }],
+    });
     expect(badImage.status).toBe(400);
     expect((badImage.body as unknown as JsonError).error.param).toBe('messages[0].content[0].image_url.url');
     const { items } = await h.stack.table.listJobs('acme', { limit: 100, cursor: null });

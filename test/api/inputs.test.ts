@@ -51,19 +51,39 @@ describe('POST /v1/uploads', () => {
 describe('a queued job: message, row and stored inputs agree', () => {
   it('with a data URI, an upload and an https URL in a multi-turn conversation', async () => {
     const inline = await pngBytes(12, 10);
-    const jpeg = new Uint8Array(await sharp({ create: { width: 20, height: 30, channels: 3, background: 'blue' } }).jpeg().toBuffer());
+    const jpeg = new Uint8Array(
+      await sharp({ create: { width: 20, height: 30, channels: 3, background: 'blue' } })
+        .jpeg()
+        .toBuffer(),
+    );
     const slot = await upload(jpeg, 'image/jpeg');
     // Drain messages of earlier tests so the one we read is ours.
-    for (let batch = await h.stack.jobs.receive({ maxMessages: 10, waitSeconds: 0 }); batch.length > 0; batch = await h.stack.jobs.receive({ maxMessages: 10, waitSeconds: 0 })) {
+    for (
+      let batch = await h.stack.jobs.receive({ maxMessages: 10, waitSeconds: 0 });
+      batch.length > 0;
+      batch = await h.stack.jobs.receive({ maxMessages: 10, waitSeconds: 0 })
+    ) {
       await Promise.all(batch.map((m) => h.stack.jobs.delete(m.receiptHandle)));
     }
     const request = {
       model: 'nexus-mini',
       messages: [
         { role: 'system', content: 'Be precise.' },
-        { role: 'user', content: [{ type: 'image_url', image_url: { url: dataUri(inline, 'image/jpeg') } }, { type: 'text', text: 'Make it blue.' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: dataUri(inline, 'image/jpeg') } },
+            { type: 'text', text: 'Make it blue.' },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'image_url', image_url: { url: slot.reference } }] },
-        { role: 'user', content: [{ type: 'text', text: 'Compare with this.' }, { type: 'image_url', image_url: { url: 'https://images.example.com/a.png' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Compare with this.' },
+            { type: 'image_url', image_url: { url: 'https://images.example.com/a.png' } },
+          ],
+        },
       ],
       output: { modalities: ['image'], format: 'webp', n: 1 },
       params: { seed: 42, steps: 8, guidance: 2.5, temperature: 0.5, top_p: 0.9, max_tokens: 32 },
@@ -100,7 +120,13 @@ describe('a queued job: message, row and stored inputs agree', () => {
         ],
       },
       { role: 'assistant', content: [{ type: 'image', key: `inputs/acme/${job.id}/1.jpg`, mediaType: 'image/jpeg', width: 20, height: 30 }] },
-      { role: 'user', content: [{ type: 'text', text: 'Compare with this.' }, { type: 'image_url', url: 'https://images.example.com/a.png' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Compare with this.' },
+          { type: 'image_url', url: 'https://images.example.com/a.png' },
+        ],
+      },
     ]);
     expect(await h.stack.objects.get(`inputs/acme/${job.id}/0.png`)).toEqual(inline);
     expect(await h.stack.objects.get(`inputs/acme/${job.id}/1.jpg`)).toEqual(jpeg);

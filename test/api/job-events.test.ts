@@ -58,7 +58,11 @@ const get = (path: string, headers: Record<string, string> = {}, auth: string | 
   fetch(`${server.url}${path}`, { headers: { ...(auth === null ? {} : { authorization: `Bearer ${auth}` }), ...headers } });
 
 async function submit(body: unknown): Promise<string> {
-  const res = await fetch(`${server.url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}/v1/jobs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const job: { id: string } = await res.json();
   expect(res.status).toBe(202);
   return job.id;
@@ -119,10 +123,12 @@ describe.skipIf(dir === null)('the events stream of a running job', () => {
 
     // The webhook events of the same job: same ids for queued, started and the final event, and every streamed
     // progress event is one of the webhook's progress events (the stream samples them).
-    const hooks: EventMessage[] = (await waitFor(async () => {
-      const all = await collectEvents(eventsQueue(stack), 300);
-      return all.length > 0 ? all : undefined;
-    })).filter((e) => e.job_id === id);
+    const hooks: EventMessage[] = (
+      await waitFor(async () => {
+        const all = await collectEvents(eventsQueue(stack), 300);
+        return all.length > 0 ? all : undefined;
+      })
+    ).filter((e) => e.job_id === id);
     const hookId = (type: string) => hooks.filter((e) => e.type === type).map((e) => e.id);
     expect(hookId('job.queued')).toEqual([parsed[0]?.id]);
     expect(hookId('job.started')).toEqual([parsed[1]?.id]);
@@ -189,7 +195,15 @@ describe('the events stream of a finished or waiting job', () => {
 
   it('keeps an idle stream open with pings, and ends it with job.canceled when the queued job is canceled', async () => {
     // A queued row with no message: no worker will take it.
-    const job = makeJob('acme', null, { status: 'queued', startedAt: null, completedAt: null, result: null, usage: null, eventSequence: 1, deadline: new Date(Date.now() + 3_600_000).toISOString() });
+    const job = makeJob('acme', null, {
+      status: 'queued',
+      startedAt: null,
+      completedAt: null,
+      result: null,
+      usage: null,
+      eventSequence: 1,
+      deadline: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect(await stack.table.createJob(job)).toBe(true);
     let pings = 0;
     const read = await readSse(await get(`/v1/jobs/${job.id}/events`), {
@@ -210,7 +224,15 @@ describe('the events stream of a finished or waiting job', () => {
   });
 
   it('stops reading the row once the client disconnects', async () => {
-    const job = makeJob('acme', null, { status: 'queued', startedAt: null, completedAt: null, result: null, usage: null, eventSequence: 1, deadline: new Date(Date.now() + 3_600_000).toISOString() });
+    const job = makeJob('acme', null, {
+      status: 'queued',
+      startedAt: null,
+      completedAt: null,
+      result: null,
+      usage: null,
+      eventSequence: 1,
+      deadline: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect(await stack.table.createJob(job)).toBe(true);
     const read = await readSse(await get(`/v1/jobs/${job.id}/events`), { onEvent: () => true });
     expect(read.ended).toBe(false);
@@ -222,7 +244,15 @@ describe('the events stream of a finished or waiting job', () => {
   });
 
   it('ends a stream after eventsMaxSeconds without a final event', async () => {
-    const job = makeJob('acme', null, { status: 'queued', startedAt: null, completedAt: null, result: null, usage: null, eventSequence: 1, deadline: new Date(Date.now() + 3_600_000).toISOString() });
+    const job = makeJob('acme', null, {
+      status: 'queued',
+      startedAt: null,
+      completedAt: null,
+      result: null,
+      usage: null,
+      eventSequence: 1,
+      deadline: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect(await stack.table.createJob(job)).toBe(true);
     const short = await startApiServer({
       deps: { jobs: stack.table, objects: stack.objects, queue: stack.jobs, models: MODELS, settings: { apiKeyPepper: PEPPER, eventsPollMs: 40, eventsMaxSeconds: 1 } },
@@ -242,13 +272,28 @@ describe('the events stream of a finished or waiting job', () => {
 
 describe('limits', () => {
   it('caps the open streams of one tenant on one process (429 too_many_streams), and frees a slot when one closes', async () => {
-    const queued = () => makeJob('acme', null, { status: 'queued', startedAt: null, completedAt: null, result: null, usage: null, eventSequence: 1, deadline: new Date(Date.now() + 3_600_000).toISOString() });
+    const queued = () =>
+      makeJob('acme', null, {
+        status: 'queued',
+        startedAt: null,
+        completedAt: null,
+        result: null,
+        usage: null,
+        eventSequence: 1,
+        deadline: new Date(Date.now() + 3_600_000).toISOString(),
+      });
     const jobs = [queued(), queued()];
     for (const job of jobs) expect(await stack.table.createJob(job)).toBe(true);
     const other = makeJob('globex', null);
     expect(await stack.table.createJob(other)).toBe(true);
     const capped = await startApiServer({
-      deps: { jobs: stack.table, objects: stack.objects, queue: stack.jobs, models: MODELS, settings: { apiKeyPepper: PEPPER, eventsPollMs: 40, eventsMaxStreamsPerTenant: 2 } },
+      deps: {
+        jobs: stack.table,
+        objects: stack.objects,
+        queue: stack.jobs,
+        models: MODELS,
+        settings: { apiKeyPepper: PEPPER, eventsPollMs: 40, eventsMaxStreamsPerTenant: 2 },
+      },
       port: 0,
     });
     const open = (id: string, auth = key) => fetch(`${capped.url}/v1/jobs/${id}/events`, { headers: { authorization: `Bearer ${auth}` } });
@@ -270,12 +315,16 @@ describe('limits', () => {
       expect(theirs.status).toBe(200);
       await theirs.body?.cancel();
       await first.body?.cancel();
-      const again = await waitFor(async () => {
-        const res = await open(jobs[0]?.id ?? '');
-        if (res.status === 200) return res;
-        await res.body?.cancel();
-        return undefined;
-      }, 5_000, 'a freed stream slot');
+      const again = await waitFor(
+        async () => {
+          const res = await open(jobs[0]?.id ?? '');
+          if (res.status === 200) return res;
+          await res.body?.cancel();
+          return undefined;
+        },
+        5_000,
+        'a freed stream slot',
+      );
       await again.body?.cancel();
       await second.body?.cancel();
     } finally {

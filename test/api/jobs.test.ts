@@ -78,7 +78,13 @@ describe('GET /v1/jobs/:id', () => {
       model: 'nexus-mini@1.0.0',
       queue_position: null,
       usage: { input_tokens: 12, output_tokens: 5, images: 1, compute_ms: 40, billable: true, cost_usd_micros: 3_004, price_version: '2026-12-01' },
-      output: { role: 'assistant', content: [{ type: 'text', text: 'Here it is.' }, { type: 'image_url', width: 64, height: 64, seed: 7 }] },
+      output: {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Here it is.' },
+          { type: 'image_url', width: 64, height: 64, seed: 7 },
+        ],
+      },
     });
     const part = job.output?.content[1];
     if (part?.type !== 'image_url') throw new Error('expected an image part');
@@ -107,7 +113,7 @@ describe('GET /v1/jobs/:id', () => {
 describe('GET /v1/jobs (pagination)', () => {
   it("lists only the caller's jobs, newest first, across pages with next_cursor", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i += 1) ids.push((await json<JobResource>(await h.call('POST', '/v1/jobs', { body: textJob(`n${i}` ) , key: h.otherKey }))).id);
+    for (let i = 0; i < 5; i += 1) ids.push((await json<JobResource>(await h.call('POST', '/v1/jobs', { body: textJob(`n${i}`), key: h.otherKey }))).id);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -167,7 +173,10 @@ describe('POST /v1/jobs/:id/cancel', () => {
 
   it('reports a finished job unchanged', async () => {
     const created = await json<JobResource>(await h.call('POST', '/v1/jobs', { body: textJob() }));
-    await h.stack.table.transition('acme', created.id, ['queued'], 'failed', { completedAt: new Date().toISOString(), error: { type: 'invalid_image', message: 'x', retryable: false } });
+    await h.stack.table.transition('acme', created.id, ['queued'], 'failed', {
+      completedAt: new Date().toISOString(),
+      error: { type: 'invalid_image', message: 'x', retryable: false },
+    });
     const job = await json<JobResource>(await h.call('POST', `/v1/jobs/${created.id}/cancel`));
     expect(job).toMatchObject({ status: 'failed', cancel_requested: false, error: { type: 'invalid_image' } });
   });
@@ -222,9 +231,7 @@ describe('Idempotency-Key', () => {
 
   it('two concurrent requests with the same key create one job', async () => {
     const body = textJob('concurrent');
-    const replies = await Promise.all(
-      Array.from({ length: 6 }, () => h.call('POST', '/v1/jobs', { body, headers: { 'idempotency-key': 'k-3' } })),
-    );
+    const replies = await Promise.all(Array.from({ length: 6 }, () => h.call('POST', '/v1/jobs', { body, headers: { 'idempotency-key': 'k-3' } })));
     const statuses = replies.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 200, 200, 200, 200, 202]);
     const ids = new Set(await Promise.all(replies.map(async (r) => (await json<JobResource>(r)).id)));
@@ -282,7 +289,9 @@ describe('Prefer: wait', () => {
       const page = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
       const job = page.items[0];
       if (job?.status === 'queued' && job.messages[0]?.content[0]?.type === 'text' && job.messages[0].content[0].text === 'wait') {
-        finished = (await h.stack.table.transition('acme', job.id, ['queued'], 'succeeded', { completedAt: new Date().toISOString(), result: { text: 'done', images: [] } })) !== null;
+        finished =
+          (await h.stack.table.transition('acme', job.id, ['queued'], 'succeeded', { completedAt: new Date().toISOString(), result: { text: 'done', images: [] } })) !==
+          null;
       }
       await new Promise((r) => setTimeout(r, 30));
     }

@@ -40,9 +40,40 @@ describe('GET /openapi.json', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     // Other parts mount more routes (webhooks); these are the API's own.
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/models', '/v1/uploads', '/v1/jobs/estimate', '/v1/usage', '/v1/usage/export', '/v1/api-keys', '/v1/api-keys/{id}', '/v1/admin/tenants', '/v1/admin/tenants/{id}', '/v1/admin/tenants/{id}/api-keys', '/v1/admin/tenants/{id}/usage']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/health',
+        '/v1/jobs',
+        '/v1/jobs/{id}',
+        '/v1/jobs/{id}/cancel',
+        '/v1/models',
+        '/v1/uploads',
+        '/v1/jobs/estimate',
+        '/v1/usage',
+        '/v1/usage/export',
+        '/v1/api-keys',
+        '/v1/api-keys/{id}',
+        '/v1/admin/tenants',
+        '/v1/admin/tenants/{id}',
+        '/v1/admin/tenants/{id}/api-keys',
+        '/v1/admin/tenants/{id}/usage',
+      ]),
+    );
     expect(Object.keys(doc.paths['/v1/jobs'] ?? {}).sort()).toEqual(['get', 'post']);
-    expect(Object.keys(doc.paths['/v1/jobs']?.post?.responses ?? {}).sort()).toEqual(['200', '202', '400', '401', '402', '403', '409', '413', '415', '429', '500', '503']);
+    expect(Object.keys(doc.paths['/v1/jobs']?.post?.responses ?? {}).sort()).toEqual([
+      '200',
+      '202',
+      '400',
+      '401',
+      '402',
+      '403',
+      '409',
+      '413',
+      '415',
+      '429',
+      '500',
+      '503',
+    ]);
     // Every route that takes a JSON body documents 413 and 415.
     for (const path of ['/v1/uploads', '/v1/webhooks/test', '/v1/jobs/estimate', '/v1/api-keys', '/v1/admin/tenants', '/v1/admin/tenants/{id}/api-keys']) {
       expect(Object.keys(doc.paths[path]?.post?.responses ?? {})).toEqual(expect.arrayContaining(['400', '413', '415']));
@@ -61,7 +92,8 @@ describe('GET /docs', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     const html = await res.text();
-    for (const op of ['POST /v1/jobs', 'GET /v1/jobs/{id}', 'POST /v1/jobs/{id}/cancel', 'GET /v1/jobs/{id}/events', 'POST /v1/uploads', 'GET /v1/models']) expect(html).toContain(op);
+    for (const op of ['POST /v1/jobs', 'GET /v1/jobs/{id}', 'POST /v1/jobs/{id}/cancel', 'GET /v1/jobs/{id}/events', 'POST /v1/uploads', 'GET /v1/models'])
+      expect(html).toContain(op);
     // It points at the typed client and the CLI.
     expect(html).toContain('<code>@nexus/client</code> (<code>clients/typescript</code>');
     expect(html).toContain('<code>nexus generate|edit|ask|jobs|usage</code>');

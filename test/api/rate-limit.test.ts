@@ -29,10 +29,14 @@ describe('rate limit', () => {
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // Admitted requests reach the shared counter (none lost in batching; the last write lands in the background);
     // ones refused locally do not.
-    const counted = await waitFor(async () => {
-      const count = await h.stack.table.incrementRateCounter('acme', windowOf(windowSeconds), windowSeconds * 2, 0);
-      return count >= 10 ? count : undefined;
-    }, 10_000, 'the admitted requests to reach the table');
+    const counted = await waitFor(
+      async () => {
+        const count = await h.stack.table.incrementRateCounter('acme', windowOf(windowSeconds), windowSeconds * 2, 0);
+        return count >= 10 ? count : undefined;
+      },
+      10_000,
+      'the admitted requests to reach the table',
+    );
     expect(counted).toBe(10);
   });
 
@@ -43,7 +47,11 @@ describe('rate limit', () => {
     const a = [];
     for (let i = 0; i < 4; i += 1) a.push((await get(first, h.otherKey)).status);
     // The first instance's last writes land in the background; the second starts once the table has all four.
-    await waitFor(async () => ((await h.stack.table.incrementRateCounter('globex', windowOf(10_800), 21_600, 0)) >= 4 ? true : undefined), 10_000, 'the first four to be counted');
+    await waitFor(
+      async () => ((await h.stack.table.incrementRateCounter('globex', windowOf(10_800), 21_600, 0)) >= 4 ? true : undefined),
+      10_000,
+      'the first four to be counted',
+    );
     const b = [];
     for (let i = 0; i < 4; i += 1) b.push((await get(second, h.otherKey)).status);
     expect(a).toEqual([200, 200, 200, 200]);

@@ -16,7 +16,14 @@ let images: string[] = [];
 beforeAll(async () => {
   h = await startApiHarness();
   const encode = async (format: 'png' | 'jpeg' | 'webp', w: number, hgt: number) =>
-    dataUri(new Uint8Array(await sharp({ create: { width: w, height: hgt, channels: 3, background: 'green' } }).toFormat(format).toBuffer()), `image/${format}`);
+    dataUri(
+      new Uint8Array(
+        await sharp({ create: { width: w, height: hgt, channels: 3, background: 'green' } })
+          .toFormat(format)
+          .toBuffer(),
+      ),
+      `image/${format}`,
+    );
   images = await Promise.all([encode('png', 8, 8), encode('jpeg', 16, 9), encode('webp', 5, 7)]);
 });
 afterAll(() => h.stop());
@@ -34,9 +41,7 @@ const goodPart = fc.oneof(
 const goodContent = fc.oneof(goodText(300), fc.array(goodPart, { minLength: 1, maxLength: 3 }));
 const goodMessage = fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: goodContent });
 // Earlier turns in any roles, then the user turn the model answers (a conversation must end with one).
-const goodConversation = fc
-  .tuple(fc.array(goodMessage, { maxLength: 3 }), goodContent)
-  .map(([earlier, content]) => [...earlier, { role: 'user', content }]);
+const goodConversation = fc.tuple(fc.array(goodMessage, { maxLength: 3 }), goodContent).map(([earlier, content]) => [...earlier, { role: 'user', content }]);
 
 const goodRequest = fc
   .record(
@@ -44,7 +49,11 @@ const goodRequest = fc
       model: fc.constant('nexus-mini'),
       messages: goodConversation,
       output: fc.record(
-        { modalities: fc.option(fc.uniqueArray(fc.constantFrom('text', 'image'), { minLength: 1, maxLength: 2 })), format: fc.constantFrom('png', 'jpeg', 'webp'), n: fc.integer({ min: 1, max: 4 }) },
+        {
+          modalities: fc.option(fc.uniqueArray(fc.constantFrom('text', 'image'), { minLength: 1, maxLength: 2 })),
+          format: fc.constantFrom('png', 'jpeg', 'webp'),
+          n: fc.integer({ min: 1, max: 4 }),
+        },
         { requiredKeys: [] },
       ),
       params: fc.record(
@@ -62,7 +71,11 @@ const goodRequest = fc
         { url: fc.constantFrom('https://hooks.example.com/a', 'http://127.0.0.1:9/h'), events: fc.uniqueArray(fc.constantFrom(...JOB_EVENT_TYPES), { minLength: 1 }) },
         { requiredKeys: ['url'] },
       ),
-      metadata: fc.dictionary(goodText(20).filter((k) => k.length > 0 && k !== '__proto__'), goodText(50), { maxKeys: 16 }),
+      metadata: fc.dictionary(
+        goodText(20).filter((k) => k.length > 0 && k !== '__proto__'),
+        goodText(50),
+        { maxKeys: 16 },
+      ),
     },
     { requiredKeys: ['model', 'messages'] },
   )
@@ -72,8 +85,9 @@ const goodRequest = fc
 type Json = unknown;
 
 /** A good request with one thing broken. */
-const mutated = fc.tuple(goodRequest, fc.nat(), fc.oneof(fc.jsonValue({ maxDepth: 3 }), oddString, fc.double(), fc.constant(1e308), fc.constant(5e-324), fc.constant(-0))).map(
-  ([request, pick, junk]): Json => {
+const mutated = fc
+  .tuple(goodRequest, fc.nat(), fc.oneof(fc.jsonValue({ maxDepth: 3 }), oddString, fc.double(), fc.constant(1e308), fc.constant(5e-324), fc.constant(-0)))
+  .map(([request, pick, junk]): Json => {
     const paths: ((r: Record<string, unknown>) => void)[] = [
       (r) => delete r.model,
       (r) => delete r.messages,
@@ -90,14 +104,17 @@ const mutated = fc.tuple(goodRequest, fc.nat(), fc.oneof(fc.jsonValue({ maxDepth
       (r) => (r.messages = [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${String(junk)}` } }] }]),
       (r) => (r.messages = [{ role: 'user', content: [{ type: 'text', text: junk }] }]),
       (r) => (r.messages = [{ role: junk, content: 'x' }]),
-      (r) => (r.messages = [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }]),
+      (r) =>
+        (r.messages = [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: 'y' },
+        ]),
       (r) => (r.messages = [{ role: 'user', content: typeof junk === 'string' ? `${junk}\uDC00` : junk }]),
     ];
     const copy: Record<string, unknown> = { ...request };
     paths[pick % paths.length]?.(copy);
     return copy;
-  },
-);
+  });
 
 const randomBytesImage = fc.uint8Array({ minLength: 0, maxLength: 64 }).map((bytes) => ({
   model: 'nexus-mini',
@@ -114,7 +131,13 @@ const cases: fc.Arbitrary<Case> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.oneof(fc.string({ unit: anyUnit, maxLength: 80 }), fc.nat({ max: 5000 }).map((n) => '{"a":'.repeat(n))), fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8', ''))
+      .tuple(
+        fc.oneof(
+          fc.string({ unit: anyUnit, maxLength: 80 }),
+          fc.nat({ max: 5000 }).map((n) => '{"a":'.repeat(n)),
+        ),
+        fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8', ''),
+      )
       .map(([body, contentType]): Case => ({ kind: 'raw', body, contentType })),
   },
 );

@@ -110,7 +110,10 @@ describe('GET /v1/usage/export', () => {
     expect(res.status).toBe(200);
     expect(res.type).toBe('application/x-ndjson; charset=utf-8');
     expect(res.text.endsWith('\n')).toBe(true);
-    const lines = res.text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = res.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const billed = [jobs[1], jobs[2], jobs[3]];
     expect(lines).toEqual(
       billed.map((job) => ({
@@ -124,14 +127,26 @@ describe('GET /v1/usage/export', () => {
         price_version: '2026-12-01',
       })),
     );
-    expect((await get('/v1/usage/export?month=2026-11')).text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { job_id: string }).job_id)).toEqual([jobs[0]?.id]);
+    expect(
+      (await get('/v1/usage/export?month=2026-11')).text
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { job_id: string }).job_id),
+    ).toEqual([jobs[0]?.id]);
     expect((await get('/v1/usage/export?month=2026-10')).text).toBe('');
   });
 
   it('pages through more lines than one store page', async () => {
     for (let i = 0; i < 130; i += 1) {
       const at = new Date(Date.UTC(2026, 8, 1, 0, 0, i)).toISOString();
-      await h.stack.table.putBillingLine({ jobId: `job_${String(i).padStart(26, '0')}`, tenant: 'acme', model: 'nexus-mini@1.2.0', createdAt: at, completedAt: at, usage: usage(1, 1, 1, 2_101) });
+      await h.stack.table.putBillingLine({
+        jobId: `job_${String(i).padStart(26, '0')}`,
+        tenant: 'acme',
+        model: 'nexus-mini@1.2.0',
+        createdAt: at,
+        completedAt: at,
+        usage: usage(1, 1, 1, 2_101),
+      });
     }
     const lines = (await get('/v1/usage/export?month=2026-09')).text.trimEnd().split('\n');
     expect(lines).toHaveLength(130);

@@ -28,7 +28,13 @@ const auth = { authorization: `Bearer ${KEY}` };
 const JobSchema = z.object({
   id: z.string(),
   status: z.string(),
-  output: z.object({ content: z.array(z.union([z.object({ type: z.literal('text'), text: z.string() }), z.object({ type: z.literal('image_url'), sha256: z.string(), seed: z.number() })])) }).nullable(),
+  output: z
+    .object({
+      content: z.array(
+        z.union([z.object({ type: z.literal('text'), text: z.string() }), z.object({ type: z.literal('image_url'), sha256: z.string(), seed: z.number() })]),
+      ),
+    })
+    .nullable(),
 });
 
 beforeAll(async () => {
@@ -173,7 +179,11 @@ describe('the playground', () => {
     expect(await assistant(2).locator('img').count()).toBe(0);
 
     // Stateless: the third request carried the whole conversation, both earlier pictures as data: URIs.
-    const third = z.object({ messages: z.array(z.object({ role: z.string(), content: z.array(z.object({ type: z.string(), image_url: z.object({ url: z.string() }).optional() })) })) }).parse(bodies[2]);
+    const third = z
+      .object({
+        messages: z.array(z.object({ role: z.string(), content: z.array(z.object({ type: z.string(), image_url: z.object({ url: z.string() }).optional() })) })),
+      })
+      .parse(bodies[2]);
     expect(third.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
     const images = third.messages.flatMap((m) => m.content.flatMap((p) => (p.image_url === undefined ? [] : [p.image_url.url])));
     expect(images.map((u) => u.slice(0, 22))).toEqual(['data:image/png;base64,', 'data:image/png;base64,']);
@@ -249,7 +259,12 @@ describe('the playground', () => {
         const created = await fetch(`${platform.url}/v1/jobs`, {
           method: 'POST',
           headers: { ...auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'nexus-mini', messages: [{ role: 'user', content: 'Draw a blue square.' }], output: { modalities: ['image'], n: 4 }, params: { steps: 100 } }),
+          body: JSON.stringify({
+            model: 'nexus-mini',
+            messages: [{ role: 'user', content: 'Draw a blue square.' }],
+            output: { modalities: ['image'], n: 4 },
+            params: { steps: 100 },
+          }),
         });
         return z.object({ id: z.string() }).parse(await created.json()).id;
       }),
@@ -312,9 +327,9 @@ describe('the playground', () => {
     const jobId = (await assistant(0).getAttribute('data-job')) ?? '';
     await browser.context.setOffline(true);
     if ((await expectedVia(jobId)) === 'polling') {
-      await expect.poll(() => assistant(0).locator('.notice').textContent(), { timeout: 20_000 }).toBe(
-        'Could not reach the API: the network or the server is down. Retrying; the job keeps running on the server.',
-      );
+      await expect
+        .poll(() => assistant(0).locator('.notice').textContent(), { timeout: 20_000 })
+        .toBe('Could not reach the API: the network or the server is down. Retrying; the job keeps running on the server.');
     }
     await browser.context.setOffline(false);
     await finished(0);

@@ -19,7 +19,13 @@ describe('issueAdminKey', () => {
   it('stores only the peppered hash of a fresh sk_admin_ key, listed under the admin pseudo-tenant', async () => {
     const { id, key } = await issueAdminKey({ table: stack.table, pepper: 'pepper-one', name: 'ops', randomBytes: () => new Uint8Array(24).fill(7) });
     expect(key).toBe('sk_admin_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH');
-    expect(await stack.table.getApiKey(await hashApiKey(key, 'pepper-one'))).toMatchObject({ tenant: '_admin', kind: 'admin', id, name: 'ops', prefix: 'sk_admin_BwcHB' });
+    expect(await stack.table.getApiKey(await hashApiKey(key, 'pepper-one'))).toMatchObject({
+      tenant: '_admin',
+      kind: 'admin',
+      id,
+      name: 'ops',
+      prefix: 'sk_admin_BwcHB',
+    });
     expect(await stack.table.getApiKey(await hashApiKey(key, 'pepper-two'))).toBeNull();
     expect((await stack.table.listApiKeys('_admin')).map((k) => k.id)).toContain(id);
   });

@@ -58,9 +58,7 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
     // Workers die here every few seconds, far more often than any real fleet; a maxReceiveCount above
     // production's 5 keeps most jobs on the takeover path (the DLQ path has its own test) while a job that
     // keeps landing on dying workers still ends dead-lettered and failed, which the checks below accept.
-    const dlqAttributes = await h.stack.clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: h.stack.resources.jobs.dlqUrl, AttributeNames: ['QueueArn'] }),
-    );
+    const dlqAttributes = await h.stack.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: h.stack.resources.jobs.dlqUrl, AttributeNames: ['QueueArn'] }));
     const dlqArn = dlqAttributes.Attributes?.QueueArn ?? '';
     await h.stack.clients.sqs.send(
       new SetQueueAttributesCommand({
@@ -85,14 +83,18 @@ describe.skipIf(dir === null)(`SIGKILL mid-job across ${JOBS} jobs`, () => {
       await sleep(100);
       const rows = await statuses(ids);
       const finished = rows.filter((r) => FINAL.has(r.status)).length;
-      if (process.env.RELIABILITY_VERBOSE) console.error(`final ${finished}/${ids.length}/${JOBS}, running ${rows.filter((r) => r.status === 'running').length}, kills ${kills}`);
+      if (process.env.RELIABILITY_VERBOSE)
+        console.error(`final ${finished}/${ids.length}/${JOBS}, running ${rows.filter((r) => r.status === 'running').length}, kills ${kills}`);
       if (kills >= KILLS && ids.length >= JOBS && finished >= ids.length * 0.9) break;
       // Starved (everything submitted is final, nothing left to kill a worker in): release the next wave, or, once
       // all are out and kills are still due, one long job (four images of 100 steps) as a target.
       if (finished === ids.length) {
         starved += 1;
         if (ids.length < JOBS) await submitWave();
-        else ids.push(await submit(1000 + ids.length, { output: { modalities: ['image'], format: 'png', n: 4 }, params: { seed: 1000 + ids.length, steps: 100, max_tokens: 8 } }));
+        else
+          ids.push(
+            await submit(1000 + ids.length, { output: { modalities: ['image'], format: 'png', n: 4 }, params: { seed: 1000 + ids.length, steps: 100, max_tokens: 8 } }),
+          );
         continue;
       }
       if (kills >= KILLS || finished < ((kills + 1) * JOBS) / (KILLS + 1) - JOBS * 0.05) continue;

@@ -46,10 +46,14 @@ const rowsOf = async (ids: string[]): Promise<JobRecord[]> =>
   (await Promise.all(ids.map((id) => h.stack.table.getJob('acme', id)))).filter((r): r is JobRecord => r !== null);
 
 const allFinal = (ids: string[], timeoutMs: number): Promise<JobRecord[]> =>
-  waitFor(async () => {
-    const rows = await rowsOf(ids);
-    return rows.length === ids.length && rows.every((r) => FINAL.has(r.status)) ? rows : undefined;
-  }, timeoutMs, 'every job to finish');
+  waitFor(
+    async () => {
+      const rows = await rowsOf(ids);
+      return rows.length === ids.length && rows.every((r) => FINAL.has(r.status)) ? rows : undefined;
+    },
+    timeoutMs,
+    'every job to finish',
+  );
 
 const message = (job: JobRecord): JobMessage => ({ v: 1, job_id: job.id, tenant: job.tenant, model: 'nexus-mini', attempt: 1 });
 

@@ -54,7 +54,11 @@ const connector: Connector = async (request) => {
 };
 
 beforeAll(async () => {
-  png = new Uint8Array(await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 20, g: 40, b: 220 } } }).png().toBuffer());
+  png = new Uint8Array(
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 20, g: 40, b: 220 } } })
+      .png()
+      .toBuffer(),
+  );
   h = await startApiHarness();
   if (dir !== null) {
     worker = await startInProcessWorker(h.stack, dir, { resolver: async (host) => DNS[host] ?? [], connector });
@@ -69,7 +73,15 @@ async function submit(url: string): Promise<string> {
   const res = await h.call('POST', '/v1/jobs', {
     body: {
       model: 'nexus-mini',
-      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: 'make it red' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url } },
+            { type: 'text', text: 'make it red' },
+          ],
+        },
+      ],
       output: { modalities: ['image'], format: 'png', n: 1 },
       params: { seed: 1, steps: 2, max_tokens: 8 },
     },
@@ -82,10 +94,14 @@ async function submit(url: string): Promise<string> {
 }
 
 const finalRow = (id: string): Promise<JobRecord> =>
-  waitFor(async () => {
-    const job = await h.stack.table.getJob('acme', id);
-    return job !== null && FINAL.has(job.status) ? job : undefined;
-  }, 60_000, `job ${id}`);
+  waitFor(
+    async () => {
+      const job = await h.stack.table.getJob('acme', id);
+      return job !== null && FINAL.has(job.status) ? job : undefined;
+    },
+    60_000,
+    `job ${id}`,
+  );
 
 describe.skipIf(dir === null)('SSRF guard on image URLs (worker side)', () => {
   it('refuses every forbidden target as bad input, without connecting to it, and fetches a public image', async () => {

@@ -129,9 +129,7 @@ export function spawnWorker(stack: LocalStack, dir: string, env: Record<string, 
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
   return { process: child, output, exited, ready };
 }
 
@@ -172,10 +170,14 @@ export { sleep, waitFor } from '../support/wait.js';
  * after the final row, the event and the usage count, so an empty queue means everything its jobs write has landed.
  */
 export function jobsQueueEmpty(stack: LocalStack, timeoutMs = 10_000): Promise<true> {
-  return waitFor(async () => {
-    const depth = await stack.jobs.depth();
-    return depth.visible + depth.inFlight + depth.delayed === 0 ? true : undefined;
-  }, timeoutMs, 'the jobs queue to empty');
+  return waitFor(
+    async () => {
+      const depth = await stack.jobs.depth();
+      return depth.visible + depth.inFlight + depth.delayed === 0 ? true : undefined;
+    },
+    timeoutMs,
+    'the jobs queue to empty',
+  );
 }
 
 export const FINAL = new Set<JobRecord['status']>(['succeeded', 'failed', 'canceled', 'expired']);

@@ -60,10 +60,14 @@ function receiver(into: Received[]): Parameters<typeof createServer>[1] {
 const submit = (body: unknown): Promise<string> => h.submit(body);
 
 const finalRow = (id: string, timeoutMs: number): Promise<JobRecord> =>
-  waitFor(async () => {
-    const job = await h.stack.table.getJob('acme', id);
-    return job !== null && FINAL.has(job.status) ? job : undefined;
-  }, timeoutMs, `job ${id} to finish`);
+  waitFor(
+    async () => {
+      const job = await h.stack.table.getJob('acme', id);
+      return job !== null && FINAL.has(job.status) ? job : undefined;
+    },
+    timeoutMs,
+    `job ${id} to finish`,
+  );
 
 beforeAll(async () => {
   h = await startApiHarness();
@@ -105,10 +109,14 @@ describe.skipIf(dir === null)('webhooks end to end (real worker process, dispatc
     }
     const rows = await Promise.all(ids.map((id) => finalRow(id, 60_000)));
     expect(rows.map((r) => r.status)).toEqual(ids.map(() => 'succeeded'));
-    await waitFor(async () => {
-      const logs = await Promise.all(ids.map((id) => h.stack.table.listDeliveries(id)));
-      return logs.every((log) => log.filter((d) => d.status === null).length >= 2) ? true : undefined;
-    }, 30_000, 'two refused attempts per job');
+    await waitFor(
+      async () => {
+        const logs = await Promise.all(ids.map((id) => h.stack.table.listDeliveries(id)));
+        return logs.every((log) => log.filter((d) => d.status === null).length >= 2) ? true : undefined;
+      },
+      30_000,
+      'two refused attempts per job',
+    );
 
     const got: Received[] = [];
     await listen(receiver(got), port);
@@ -126,11 +134,15 @@ describe.skipIf(dir === null)('webhooks end to end (real worker process, dispatc
     expect(seen.sort()).toEqual(ids.flatMap((id) => [`${id} job.started`, `${id} job.succeeded`]).sort());
     expect(new Set(got.map((g) => g.headers['webhook-id'])).size).toBe(10);
 
-    const logs = await waitFor(async () => {
-      const all = await Promise.all(ids.map((id) => h.stack.table.listDeliveries(id)));
-      const ok = all.every((log) => log.filter((d) => d.status === 200).length === 2);
-      return ok ? all : undefined;
-    }, 10_000, 'every success in the delivery log');
+    const logs = await waitFor(
+      async () => {
+        const all = await Promise.all(ids.map((id) => h.stack.table.listDeliveries(id)));
+        const ok = all.every((log) => log.filter((d) => d.status === 200).length === 2);
+        return ok ? all : undefined;
+      },
+      10_000,
+      'every success in the delivery log',
+    );
     for (const log of logs) {
       expect(new Set(log.filter((d) => d.status === 200).map((d) => d.eventType))).toEqual(new Set(['job.started', 'job.succeeded']));
       expect(log.filter((d) => d.status === null).every((d) => d.errorClass === 'connection_error')).toBe(true);

@@ -21,7 +21,15 @@ beforeAll(async () => {
   receiver = await startReceiver();
   events = h.stack.queue(h.stack.resources.events.queueUrl, parseEventMessage);
   app = h.appWith({ webhooks: { events, send: createNodeWebhookSender({ allowLoopbackWebhooks: true }) } });
-  dispatcher = startDispatcher({ table: h.stack.table, objects: h.stack.objects, events, allowLoopbackWebhooks: true, waitSeconds: 1, backoff: { scale: 0.002, jitter: 0 }, log: () => undefined });
+  dispatcher = startDispatcher({
+    table: h.stack.table,
+    objects: h.stack.objects,
+    events,
+    allowLoopbackWebhooks: true,
+    waitSeconds: 1,
+    backoff: { scale: 0.002, jitter: 0 },
+    log: () => undefined,
+  });
 });
 
 afterAll(async () => {
@@ -79,7 +87,11 @@ describe('test event', () => {
     const [hook] = receiver.received('/ping');
     if (!hook) throw new Error('no ping');
     const { secret } = (await (await call('GET', '/v1/webhooks/secret')).json()) as SecretReply;
-    const headers = { 'webhook-id': result.id, 'webhook-timestamp': String(hook.headers['webhook-timestamp']), 'webhook-signature': String(hook.headers['webhook-signature']) };
+    const headers = {
+      'webhook-id': result.id,
+      'webhook-timestamp': String(hook.headers['webhook-timestamp']),
+      'webhook-signature': String(hook.headers['webhook-signature']),
+    };
     await expect(verifyWebhook(hook.body, headers, secret)).resolves.toMatchObject({ id: result.id, type: 'webhook.test' });
   });
 
@@ -117,14 +129,26 @@ describe('deliveries', () => {
     const event = await createEventEmitter({ queue: events, table: h.stack.table }).emit('job.succeeded', done, sequence);
 
     await waitFor(async () => receiver.received('/jobhook').length === 2, 20_000, 'delivery after one retry');
-    const list = await waitFor(async () => {
-      const body = (await (await call('GET', `/v1/jobs/${id}/deliveries`)).json()) as { data: { delivery_id: string; attempt: number; status: number }[] };
-      return body.data.length === 2 && body;
-    }, 5_000, 'two attempts listed');
+    const list = await waitFor(
+      async () => {
+        const body = (await (await call('GET', `/v1/jobs/${id}/deliveries`)).json()) as { data: { delivery_id: string; attempt: number; status: number }[] };
+        return body.data.length === 2 && body;
+      },
+      5_000,
+      'two attempts listed',
+    );
     expect(list).toMatchObject({
       object: 'list',
       data: [
-        { object: 'delivery_attempt', event_id: event.id, event_type: 'job.succeeded', attempt: 1, status: 500, error_class: 'http_error', url: receiver.url('/jobhook') },
+        {
+          object: 'delivery_attempt',
+          event_id: event.id,
+          event_type: 'job.succeeded',
+          attempt: 1,
+          status: 500,
+          error_class: 'http_error',
+          url: receiver.url('/jobhook'),
+        },
         { object: 'delivery_attempt', event_id: event.id, event_type: 'job.succeeded', attempt: 2, status: 200, error_class: null },
       ],
     });
@@ -149,10 +173,14 @@ describe('deliveries', () => {
     // The replay carries the stored event: same id, sequence and data as the original delivery.
     expect(JSON.parse(hooks[2]?.body ?? '{}')).toEqual(JSON.parse(hooks[1]?.body ?? '{}'));
     expect(JSON.parse(hooks[2]?.body ?? '{}')).toMatchObject({ id: event.id, sequence, data: { id, status: 'succeeded' } });
-    const after = await waitFor(async () => {
-      const body = (await (await call('GET', `/v1/jobs/${id}/deliveries`)).json()) as { data: { delivery_id: string; attempt: number; status: number }[] };
-      return body.data.length === 3 && body;
-    }, 5_000, 'replay logged');
+    const after = await waitFor(
+      async () => {
+        const body = (await (await call('GET', `/v1/jobs/${id}/deliveries`)).json()) as { data: { delivery_id: string; attempt: number; status: number }[] };
+        return body.data.length === 3 && body;
+      },
+      5_000,
+      'replay logged',
+    );
     expect(after.data[2]).toMatchObject({ delivery_id: replayed.id, attempt: 1, status: 200 });
   });
 });

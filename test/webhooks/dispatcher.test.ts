@@ -69,7 +69,11 @@ describe('webhook dispatcher', () => {
     if (!hook) throw new Error('no hook');
     expect(hook.headers['webhook-id']).toBe(event.id);
     expect(hook.headers['content-type']).toBe('application/json');
-    const headers = { 'webhook-id': event.id, 'webhook-timestamp': String(hook.headers['webhook-timestamp']), 'webhook-signature': String(hook.headers['webhook-signature']) };
+    const headers = {
+      'webhook-id': event.id,
+      'webhook-timestamp': String(hook.headers['webhook-timestamp']),
+      'webhook-signature': String(hook.headers['webhook-signature']),
+    };
     const payload = await verifyWebhook(hook.body, headers, secret);
     expect(new Webhook(secret).verify(hook.body, headers)).toEqual(payload);
     expect(payload).toMatchObject({
@@ -116,7 +120,11 @@ describe('webhook dispatcher', () => {
     const hooks = receiver.received('/flaky');
     expect(new Set(hooks.map((h) => h.headers['webhook-id']))).toEqual(new Set([event.id]));
     for (const h of hooks) {
-      const headers = { 'webhook-id': event.id, 'webhook-timestamp': String(h.headers['webhook-timestamp']), 'webhook-signature': String(h.headers['webhook-signature']) };
+      const headers = {
+        'webhook-id': event.id,
+        'webhook-timestamp': String(h.headers['webhook-timestamp']),
+        'webhook-signature': String(h.headers['webhook-signature']),
+      };
       await expect(verifyWebhook(h.body, headers, secret)).resolves.toMatchObject({ id: event.id, type: 'job.failed' });
     }
     // Scaled schedule: 10 ms then 0.6 s between attempts.
@@ -209,7 +217,11 @@ describe('webhook dispatcher', () => {
       await emitter.emit('job.succeeded', job, job.eventSequence);
       const [hook] = await waitFor(async () => receiver.received('/rotate').length === 1 && receiver.received('/rotate'), 15_000, 'delivery');
       if (!hook) throw new Error('no hook');
-      const headers = { 'webhook-id': String(hook.headers['webhook-id']), 'webhook-timestamp': String(hook.headers['webhook-timestamp']), 'webhook-signature': String(hook.headers['webhook-signature']) };
+      const headers = {
+        'webhook-id': String(hook.headers['webhook-id']),
+        'webhook-timestamp': String(hook.headers['webhook-timestamp']),
+        'webhook-signature': String(hook.headers['webhook-signature']),
+      };
       expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
       await expect(verifyWebhook(hook.body, headers, current)).resolves.toMatchObject({ type: 'job.succeeded' });
       await expect(verifyWebhook(hook.body, headers, before)).resolves.toMatchObject({ type: 'job.succeeded' });

@@ -62,10 +62,14 @@ describe('receiver outage', () => {
     await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
     try {
       await waitFor(async () => bodies.length === 1, 20_000, 'delivery to the late receiver');
-      const log = await waitFor(async () => {
-        const rows = await deliveriesOf(job.id);
-        return rows.at(-1)?.status === 200 && rows;
-      }, 5_000, 'success logged');
+      const log = await waitFor(
+        async () => {
+          const rows = await deliveriesOf(job.id);
+          return rows.at(-1)?.status === 200 && rows;
+        },
+        5_000,
+        'success logged',
+      );
       expect(log.slice(0, -1).every((d) => d.status === null && d.errorClass === 'connection_error')).toBe(true);
       expect(log.map((d) => d.attempt)).toEqual(log.map((_d, i) => i + 1));
       expect(JSON.parse(bodies[0] ?? '{}')).toMatchObject({ type: 'job.succeeded', data: { id: job.id } });
@@ -86,17 +90,28 @@ describe('receiver outage', () => {
       }),
     );
     const ids = await Promise.all(jobs.map(async (job) => (await emitter.emit('job.succeeded', job, job.eventSequence)).id));
-    await waitFor(async () => {
-      const logs = await Promise.all(jobs.map((job) => deliveriesOf(job.id)));
-      return logs.every((rows) => rows.length >= 1);
-    }, 20_000, 'a refused attempt for every job');
+    await waitFor(
+      async () => {
+        const logs = await Promise.all(jobs.map((job) => deliveriesOf(job.id)));
+        return logs.every((rows) => rows.length >= 1);
+      },
+      20_000,
+      'a refused attempt for every job',
+    );
 
     const got: { headers: Record<string, string>; body: string }[] = [];
     const late = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        got.push({ headers: { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) }, body });
+        got.push({
+          headers: {
+            'webhook-id': String(req.headers['webhook-id']),
+            'webhook-timestamp': String(req.headers['webhook-timestamp']),
+            'webhook-signature': String(req.headers['webhook-signature']),
+          },
+          body,
+        });
         res.writeHead(200).end();
       });
     });
@@ -107,10 +122,14 @@ describe('receiver outage', () => {
       expect(got).toHaveLength(20);
       expect(new Set(got.map((g) => g.headers['webhook-id']))).toEqual(new Set(ids));
       for (const g of got) await expect(verifyWebhook(g.body, g.headers, secret)).resolves.toMatchObject({ type: 'job.succeeded' });
-      const logs = await waitFor(async () => {
-        const rows = await Promise.all(jobs.map((job) => deliveriesOf(job.id)));
-        return rows.every((r) => r.at(-1)?.status === 200) && rows;
-      }, 5_000, 'every success logged');
+      const logs = await waitFor(
+        async () => {
+          const rows = await Promise.all(jobs.map((job) => deliveriesOf(job.id)));
+          return rows.every((r) => r.at(-1)?.status === 200) && rows;
+        },
+        5_000,
+        'every success logged',
+      );
       for (const rows of logs) {
         expect(rows.filter((d) => d.status === 200)).toHaveLength(1);
         expect(rows.slice(0, -1).every((d) => d.errorClass === 'connection_error')).toBe(true);
@@ -120,5 +139,4 @@ describe('receiver outage', () => {
       await new Promise<void>((resolve) => late.close(() => resolve()));
     }
   });
-
 });

@@ -30,7 +30,14 @@ const deps = (): JobDeps => ({
 
 /** A queued job of `tenant` holding a reservation of `micros`, as POST /v1/jobs leaves it. */
 async function queuedWithHold(tenant: string, micros: number): Promise<{ job: JobRecord; month: string }> {
-  const job = makeJob(tenant, null, { status: 'queued', startedAt: null, completedAt: null, result: null, usage: null, deadline: new Date(Date.now() + 3_600_000).toISOString() });
+  const job = makeJob(tenant, null, {
+    status: 'queued',
+    startedAt: null,
+    completedAt: null,
+    result: null,
+    usage: null,
+    deadline: new Date(Date.now() + 3_600_000).toISOString(),
+  });
   const month = job.createdAt.slice(0, 7);
   expect(await stack.table.reserveSpend(tenant, month, job.id, micros, 1_000_000)).toMatchObject({ reserved: true });
   expect(await stack.table.createJob(job)).toBe(true);

@@ -4,15 +4,16 @@ import { z } from 'zod';
 import { IMAGE_LIMITS } from '../../shared/image-limits.js';
 import { DEFAULT_RETRY } from './failures.js';
 
-const bool = z
-  .enum(['0', '1', 'true', 'false'])
-  .transform((value) => value === '1' || value === 'true');
+const bool = z.enum(['0', '1', 'true', 'false']).transform((value) => value === '1' || value === 'true');
 
 const envSchema = z.object({
   /** Local folder of the bundle; filled from MODEL_BUNDLE_URI at start when that is set. */
   MODEL_BUNDLE_DIR: z.string().min(1).default('models/nexus-mini'),
   /** s3://bucket/prefix of a bundle to fetch (and verify by sha256) before loading. */
-  MODEL_BUNDLE_URI: z.string().regex(/^s3:\/\/[^/]+\/.+/, 's3://bucket/prefix').optional(),
+  MODEL_BUNDLE_URI: z
+    .string()
+    .regex(/^s3:\/\/[^/]+\/.+/, 's3://bucket/prefix')
+    .optional(),
   EXECUTION_PROVIDERS: z
     .string()
     .default('cpu')

@@ -63,10 +63,7 @@ export function createDlqConsumer(options: DlqConsumerOptions): DlqConsumer {
   async function loop(): Promise<void> {
     while (!stopping) {
       try {
-        const messages = await Promise.race([
-          options.dlq.receive({ maxMessages: 10, waitSeconds: options.waitSeconds, visibilitySeconds: 30 }),
-          stopped.then(() => []),
-        ]);
+        const messages = await Promise.race([options.dlq.receive({ maxMessages: 10, waitSeconds: options.waitSeconds, visibilitySeconds: 30 }), stopped.then(() => [])]);
         for (const message of messages) {
           await handleDeadLetter(message, options);
           await options.dlq.delete(message.receiptHandle);

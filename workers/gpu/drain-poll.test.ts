@@ -15,7 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => h.stop());
 
-
 describe.skipIf(dir === null)('drain during a long poll', () => {
   it('leaves a message that arrives during the drain visible, repeated 5 times', async () => {
     for (let round = 0; round < 5; round += 1) {

@@ -72,9 +72,7 @@ export async function startHealthServer(health: Health, options: { port: number;
       return;
     }
     const snapshot = health.snapshot();
-    response
-      .writeHead(healthStatusCode(snapshot.status), { 'content-type': 'application/json', 'cache-control': 'no-store' })
-      .end(JSON.stringify(healthBody(snapshot)));
+    response.writeHead(healthStatusCode(snapshot.status), { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(healthBody(snapshot)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -17,7 +17,10 @@ function pngHeader(width: number, height: number): Uint8Array {
 const PNG = pngHeader(8, 8);
 
 /** Answers from a table keyed by URL; never opens a socket. */
-function tableConnector(answers: Record<string, { status: number; headers?: Record<string, string>; body?: Uint8Array }>): { connect: Connector; calls: ConnectRequest[] } {
+function tableConnector(answers: Record<string, { status: number; headers?: Record<string, string>; body?: Uint8Array }>): {
+  connect: Connector;
+  calls: ConnectRequest[];
+} {
   const calls: ConnectRequest[] = [];
   const connect: Connector = async (request) => {
     calls.push(request);

@@ -18,7 +18,14 @@ afterAll(async () => {
 const RESULT = { text: 'blue', images: [], inputTokens: 5, outputTokens: 1, computeMs: 3 };
 
 async function runToTheEnd(cancelBeforeFinish: boolean): Promise<{ row: JobRecord | null; events: string[] }> {
-  const job = makeJob('late', null, { status: 'queued', startedAt: null, completedAt: null, result: null, usage: null, deadline: new Date(Date.now() + 3_600_000).toISOString() });
+  const job = makeJob('late', null, {
+    status: 'queued',
+    startedAt: null,
+    completedAt: null,
+    result: null,
+    usage: null,
+    deadline: new Date(Date.now() + 3_600_000).toISOString(),
+  });
   expect(await stack.table.createJob(job)).toBe(true);
   const events: string[] = [];
   const deps: JobDeps = {
@@ -31,7 +38,10 @@ async function runToTheEnd(cancelBeforeFinish: boolean): Promise<{ row: JobRecor
     now: () => new Date(),
     log: () => undefined,
   };
-  const claim = await claimDelivery({ messageId: 'm', receiptHandle: 'r', body: { v: 1, job_id: job.id, tenant: 'late', model: 'nexus-mini', attempt: 1 }, receiveCount: 1 }, deps);
+  const claim = await claimDelivery(
+    { messageId: 'm', receiptHandle: 'r', body: { v: 1, job_id: job.id, tenant: 'late', model: 'nexus-mini', attempt: 1 }, receiveCount: 1 },
+    deps,
+  );
   if (claim.kind !== 'run') throw new Error('not claimed');
   // The API's cancel of a running job: the flag on the row, which this run never read.
   if (cancelBeforeFinish) expect(await stack.table.patch('late', job.id, ['running'], { cancelRequested: true })).not.toBeNull();

@@ -9,10 +9,7 @@ export interface ThreadData {
   options: LoadModelOptions;
 }
 
-export type ToThread =
-  | { type: 'run'; id: number; requests: ModelRequest[] }
-  | { type: 'abort'; id: number; error: WireError }
-  | { type: 'close' };
+export type ToThread = { type: 'run'; id: number; requests: ModelRequest[] } | { type: 'abort'; id: number; error: WireError } | { type: 'close' };
 
 export type FromThread =
   | { type: 'loaded'; name: string; version: string }

@@ -37,10 +37,14 @@ describe.skipIf(dir === null)('worker prefetch (in-process, real model)', () => 
     const long = await submit(quickJob(51, { output: { modalities: ['image'], format: 'png', n: 4 }, params: { seed: 51, steps: 100, max_tokens: 8 } }));
     await waitFor(async () => ((await row(long)).startedAt !== null ? true : undefined), 30_000, 'the long job to start');
     const next = await submit(quickJob(52));
-    const claimed = await waitFor(async () => {
-      const job = await row(next);
-      return job.status === 'running' ? job : undefined;
-    }, 30_000, 'the next job to be claimed');
+    const claimed = await waitFor(
+      async () => {
+        const job = await row(next);
+        return job.status === 'running' ? job : undefined;
+      },
+      30_000,
+      'the next job to be claimed',
+    );
     expect((await row(long)).status).toBe('running');
     expect(claimed).toMatchObject({ status: 'running', attempt: 1, startedAt: null });
 
@@ -54,10 +58,14 @@ describe.skipIf(dir === null)('worker prefetch (in-process, real model)', () => 
 
     // The next worker takes the released job on its next delivery and runs it once.
     worker = await startInProcessWorker(h.stack, bundle, { env: { WORKER_PREFETCH: 'true' } });
-    const done = await waitFor(async () => {
-      const job = await row(next);
-      return FINAL.has(job.status) ? job : undefined;
-    }, 60_000, 'the released job to finish');
+    const done = await waitFor(
+      async () => {
+        const job = await row(next);
+        return FINAL.has(job.status) ? job : undefined;
+      },
+      60_000,
+      'the released job to finish',
+    );
     expect(done).toMatchObject({ status: 'succeeded', attempt: 2 });
     const events = (await collectEvents(eventsQueue(h.stack))).filter((e) => e.job_id === next);
     expect(events.map((e) => e.type)).toEqual(['job.started', 'job.succeeded']);

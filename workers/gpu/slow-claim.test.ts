@@ -32,14 +32,26 @@ describe.skipIf(dir === null)('a claim that hangs on an image URL', () => {
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     const slow = await h.submit({
       ...quickJob(60),
-      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `http://127.0.0.1:${port}/never.png` } }, { type: 'text', text: 'What colour is it?' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: `http://127.0.0.1:${port}/never.png` } },
+            { type: 'text', text: 'What colour is it?' },
+          ],
+        },
+      ],
     });
     await waitFor(async () => (hanging.length > 0 ? true : undefined), 10_000, 'the slow job to start its fetch');
     const quick = await h.submit(quickJob(61));
-    const done = await waitFor(async () => {
-      const job = await h.row(quick);
-      return FINAL.has(job.status) ? job : undefined;
-    }, 15_000, 'the quick job to finish while the slow fetch hangs');
+    const done = await waitFor(
+      async () => {
+        const job = await h.row(quick);
+        return FINAL.has(job.status) ? job : undefined;
+      },
+      15_000,
+      'the quick job to finish while the slow fetch hangs',
+    );
     expect(done.status).toBe('succeeded');
     // The slow job is still on its first fetch: nothing was waited out.
     expect(hanging).toHaveLength(1);

@@ -151,7 +151,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     void Promise.all([loop.drain(), dlq?.stop()]);
     return error;
   });
-  log('worker_ready', { model: modelId, health_port: server.port, batch_size: settings.batchSize, batch_window_ms: settings.batchWindowMs, task_protection: settings.taskProtection.agentUri !== null });
+  log('worker_ready', {
+    model: modelId,
+    health_port: server.port,
+    batch_size: settings.batchSize,
+    batch_window_ms: settings.batchWindowMs,
+    task_protection: settings.taskProtection.agentUri !== null,
+  });
 
   let draining: Promise<void> | null = null;
   return {

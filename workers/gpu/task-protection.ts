@@ -5,7 +5,6 @@
 import { errorText } from '../../shared/error-text.js';
 import type { Log } from '../../shared/log.js';
 
-
 export interface ProtectionClock {
   now(): number;
   /** Calls back once after ms; the returned function cancels it. */
@@ -55,7 +54,6 @@ export const noTaskProtection: TaskProtection = {
   stop: async () => undefined,
   settled: async () => undefined,
 };
-
 
 /** The agent answers { protection } on success and { failure } or { error } otherwise, sometimes with 200. */
 function agentProblem(status: number, body: unknown): string | null {

@@ -37,10 +37,14 @@ async function submit(seed: number): Promise<string> {
 }
 
 const finalRow = (id: string): Promise<JobRecord> =>
-  waitFor(async () => {
-    const job = await h.stack.table.getJob('acme', id);
-    return job !== null && FINAL.has(job.status) ? job : undefined;
-  }, 60_000, `job ${id} to finish`);
+  waitFor(
+    async () => {
+      const job = await h.stack.table.getJob('acme', id);
+      return job !== null && FINAL.has(job.status) ? job : undefined;
+    },
+    60_000,
+    `job ${id} to finish`,
+  );
 
 // The idle delay must outlast the gap between the first test's two waves on a slow host; the agent call's timeout
 // must outlast a loaded event loop (the model runs on it here); an agent that is down refuses at once anyway.

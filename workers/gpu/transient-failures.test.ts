@@ -24,14 +24,26 @@ afterAll(async () => {
 });
 
 const finalRow = (id: string, timeoutMs = 60_000): Promise<JobRecord> =>
-  waitFor(async () => {
-    const job = await h.row(id);
-    return FINAL.has(job.status) ? job : undefined;
-  }, timeoutMs, `job ${id} to finish`);
+  waitFor(
+    async () => {
+      const job = await h.row(id);
+      return FINAL.has(job.status) ? job : undefined;
+    },
+    timeoutMs,
+    `job ${id} to finish`,
+  );
 
 const imageJob = (url: string) => ({
   ...quickJob(50),
-  messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: 'make it blue' }] }],
+  messages: [
+    {
+      role: 'user',
+      content: [
+        { type: 'image_url', image_url: { url } },
+        { type: 'text', text: 'make it blue' },
+      ],
+    },
+  ],
 });
 
 let workerEnv: Record<string, string> = {};

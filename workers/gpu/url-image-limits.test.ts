@@ -35,16 +35,28 @@ afterAll(async () => {
 });
 
 const finalRow = (id: string): Promise<JobRecord> =>
-  waitFor(async () => {
-    const job = await h.row(id);
-    return FINAL.has(job.status) ? job : undefined;
-  }, 60_000, `job ${id} to finish`);
+  waitFor(
+    async () => {
+      const job = await h.row(id);
+      return FINAL.has(job.status) ? job : undefined;
+    },
+    60_000,
+    `job ${id} to finish`,
+  );
 
 /** Runs an edit of the image at `path`; the finished row, after its message (and so its writes) is gone. */
 async function runWithImage(path: string, seed: number): Promise<JobRecord> {
   const id = await h.submit({
     ...quickJob(seed),
-    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `${base}${path}` } }, { type: 'text', text: 'make it blue' }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: `${base}${path}` } },
+          { type: 'text', text: 'make it blue' },
+        ],
+      },
+    ],
   });
   const job = await finalRow(id);
   await jobsQueueEmpty(h.stack);

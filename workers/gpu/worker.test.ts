@@ -30,10 +30,14 @@ const submit = (body: unknown): Promise<string> => h.submit(body);
 
 const row = (id: string): Promise<JobRecord> => h.row(id);
 const finalRow = (id: string, timeoutMs = 60_000): Promise<JobRecord> =>
-  waitFor(async () => {
-    const job = await row(id);
-    return FINAL.has(job.status) ? job : undefined;
-  }, timeoutMs, `job ${id} to finish`);
+  waitFor(
+    async () => {
+      const job = await row(id);
+      return FINAL.has(job.status) ? job : undefined;
+    },
+    timeoutMs,
+    `job ${id} to finish`,
+  );
 
 const message = (job: JobRecord, attempt = 1): JobMessage => ({ v: 1, job_id: job.id, tenant: job.tenant, model: 'nexus-mini', attempt });
 
@@ -55,7 +59,11 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     expect(image?.key).toBe(`outputs/acme/${id}/0.png`);
     const bytes = await h.stack.objects.get(`outputs/acme/${id}/0.png`);
     expect(bytes).not.toBeNull();
-    expect(createHash('sha256').update(bytes ?? new Uint8Array()).digest('hex')).toBe(image?.sha256);
+    expect(
+      createHash('sha256')
+        .update(bytes ?? new Uint8Array())
+        .digest('hex'),
+    ).toBe(image?.sha256);
     expect(image?.seed).toBe(7);
     expect(job.usage).toMatchObject({ images: 1, billable: true, priceVersion: '2026-12-01' });
     expect(job.usage?.computeMs).toBeGreaterThan(0);
@@ -95,10 +103,14 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
-    const job = await waitFor(async () => {
-      const current = await h.stack.table.getJob('globex', id);
-      return current !== null && FINAL.has(current.status) ? current : undefined;
-    }, 60_000, `job ${id} to finish`);
+    const job = await waitFor(
+      async () => {
+        const current = await h.stack.table.getJob('globex', id);
+        return current !== null && FINAL.has(current.status) ? current : undefined;
+      },
+      60_000,
+      `job ${id} to finish`,
+    );
     expect(job.status).toBe('succeeded');
     expect(job.result?.images).toHaveLength(1);
     await jobsQueueEmpty(h.stack);
@@ -148,11 +160,7 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     // What a crashed worker leaves: the row claimed with attempt 1. The message reappears with receiveCount 2.
     const crashed = await h.stack.table.claimRun('acme', id, 1, { startedAt: new Date().toISOString() });
     expect(crashed?.status).toBe('running');
-    const delivery = await waitFor(
-      async () => (await h.stack.jobs.receive({ maxMessages: 1, waitSeconds: 1, visibilitySeconds: 1 }))[0],
-      5_000,
-      'the job message',
-    );
+    const delivery = await waitFor(async () => (await h.stack.jobs.receive({ maxMessages: 1, waitSeconds: 1, visibilitySeconds: 1 }))[0], 5_000, 'the job message');
     expect(delivery.body.job_id).toBe(id);
     worker = await startInProcessWorker(h.stack, dir ?? '');
     const job = await finalRow(id);
@@ -195,7 +203,15 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
       usage: null,
       attempt: undefined,
       eventSequence: 0,
-      messages: [{ role: 'user', content: [{ type: 'image', key: `inputs/acme/${badId}/0.png`, mediaType: 'image/png', width: 8, height: 8 }, { type: 'text', text: 'make it blue' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', key: `inputs/acme/${badId}/0.png`, mediaType: 'image/png', width: 8, height: 8 },
+            { type: 'text', text: 'make it blue' },
+          ],
+        },
+      ],
     });
     await h.stack.jobs.send(message({ ...job, id: badId }));
     const failed = await finalRow(badId);
@@ -291,7 +307,15 @@ describe.skipIf(dir === null)('worker (in-process, real model)', () => {
     try {
       const id = await submit({
         ...quickJob(40),
-        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `http://127.0.0.1:${port}/in.png` } }, { type: 'text', text: 'make it blue' }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url: `http://127.0.0.1:${port}/in.png` } },
+              { type: 'text', text: 'make it blue' },
+            ],
+          },
+        ],
       });
       const job = await finalRow(id, 60_000);
       expect(job.status).toBe('succeeded');

@@ -56,7 +56,6 @@ export interface Worker {
   drain(): Promise<void>;
 }
 
-
 /** The loop's own state: consecutive failed receives (for the backoff) and the running loop. */
 interface LoopState {
   receiveFailures: number;
@@ -75,7 +74,15 @@ export function createWorker(options: WorkerOptions): Worker {
   });
   const drain = createDrainState();
   const held = createHeldMessages({ queue, heartbeat, health, protection, log });
-  const receiver = createBatchReceiver({ queue, batchSize: options.batchSize, batchWindowMs: options.batchWindowMs, visibilitySeconds: options.visibilitySeconds, drain, held, sleep });
+  const receiver = createBatchReceiver({
+    queue,
+    batchSize: options.batchSize,
+    batchWindowMs: options.batchWindowMs,
+    visibilitySeconds: options.visibilitySeconds,
+    drain,
+    held,
+    sleep,
+  });
   const claimer = createBatchClaimer({ deps, held, drain });
   const runner = createBatchRunner({ model: options.model, deps, progressIntervalMs: options.progressIntervalMs, held });
   const state: LoopState = { receiveFailures: 0, done: Promise.resolve() };

@@ -41,24 +41,45 @@ describe('chat template', () => {
     const prompt = chat.render([...editing, { role: 'user', content: 'What colour is the circle?' }], { addGenerationPrompt: true });
     expect(prompt.imageSpans.map((s) => s.kind)).toEqual(['input', 'input']);
     expect(prompt.lossStart).toBeNull();
-    expect(prompt.inputIds.slice(-12)).toEqual([
-      2, ...ids('user', '\n', 'what', 'colour', 'is', 'the', 'circle', '?'), 3, ...ids('\n'), 2, ...ids('assistant', '\n'),
-    ].slice(-12));
+    expect(prompt.inputIds.slice(-12)).toEqual(
+      [2, ...ids('user', '\n', 'what', 'colour', 'is', 'the', 'circle', '?'), 3, ...ids('\n'), 2, ...ids('assistant', '\n')].slice(-12),
+    );
     const training = chat.render([...editing, { role: 'user', content: 'What colour is the circle?' }, { role: 'assistant', content: 'blue' }]);
     expect(prompt.inputIds).toEqual(training.inputIds.slice(0, prompt.inputIds.length));
     expect(training.inputIds.slice(training.lossStart ?? 0)).toEqual([...ids('blue'), 3, ...ids('\n')]);
   });
 
   it('keeps a given system turn instead of the default', () => {
-    const rendered = chat.render([{ role: 'system', content: 'Describe the image.' }, { role: 'user', content: 'red' }], { addGenerationPrompt: true });
+    const rendered = chat.render(
+      [
+        { role: 'system', content: 'Describe the image.' },
+        { role: 'user', content: 'red' },
+      ],
+      { addGenerationPrompt: true },
+    );
     expect(rendered.inputIds).toEqual([
-      2, ...ids('system', '\n', 'describe', 'the', 'image', '.'), 3, ...ids('\n'), 2, ...ids('user', '\n', 'red'), 3, ...ids('\n'), 2, ...ids('assistant', '\n'),
+      2,
+      ...ids('system', '\n', 'describe', 'the', 'image', '.'),
+      3,
+      ...ids('\n'),
+      2,
+      ...ids('user', '\n', 'red'),
+      3,
+      ...ids('\n'),
+      2,
+      ...ids('assistant', '\n'),
     ]);
   });
 
   it('follows the template strings it is given rather than built-in ones', () => {
     const other = createChatTemplate({
-      template: { default_system: '', turn_prefix: '<|im_start|>{role}:', turn_suffix: '<|im_end|>', image: '<|vision_start|>{image}', generation_prompt: '<|im_start|>assistant:' },
+      template: {
+        default_system: '',
+        turn_prefix: '<|im_start|>{role}:',
+        turn_suffix: '<|im_end|>',
+        image: '<|vision_start|>{image}',
+        generation_prompt: '<|im_start|>assistant:',
+      },
       specialTokens: { image_pad: 6, prefill: 7 },
       imageTokens: 4,
       tokenizer,
@@ -66,6 +87,8 @@ describe('chat template', () => {
     const rendered = other.render([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: 'red' }] }], { addGenerationPrompt: true });
     expect(rendered.inputIds).toEqual([2, ...ids('user', ':'), 4, 6, 6, 6, 6, ...ids('red'), 3, 2, ...ids('assistant', ':')]);
     expect(rendered.imageSpans).toEqual([{ start: 4, length: 4, image: 0, kind: 'input' }]);
-    expect(() => createChatTemplate({ template: { ...CHAT_TEMPLATE, image: '<|vision_start|>' }, specialTokens: special, imageTokens: 16, tokenizer })).toThrow(/\{image\}/);
+    expect(() => createChatTemplate({ template: { ...CHAT_TEMPLATE, image: '<|vision_start|>' }, specialTokens: special, imageTokens: 16, tokenizer })).toThrow(
+      /\{image\}/,
+    );
   });
 });

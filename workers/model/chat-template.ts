@@ -92,9 +92,7 @@ export function createChatTemplate(options: ChatTemplateOptions): ChatTemplateRe
     render(messages, renderOptions = {}) {
       const addGenerationPrompt = renderOptions.addGenerationPrompt ?? false;
       const conversation: readonly ChatMessage[] =
-        messages[0]?.role === 'system' || template.default_system === ''
-          ? messages
-          : [{ role: 'system', content: template.default_system }, ...messages];
+        messages[0]?.role === 'system' || template.default_system === '' ? messages : [{ role: 'system', content: template.default_system }, ...messages];
       const last = conversation.length - 1;
       const targetIndex = !addGenerationPrompt && conversation[last]?.role === 'assistant' ? last : -1;
       const ids: number[] = [];

@@ -68,7 +68,12 @@ export async function sampleFlow(items: readonly DiffusionItem[], options: Diffu
     const n = to - from;
     const fixed: Record<string, ort.Tensor> = {
       condition: new ort.Tensor('float32', condition.subarray(from * condSize, to * condSize), [n, tokens, width]),
-      drop_condition: numericTensor(options.decoder, 'drop_condition', Array.from({ length: n }, (_, j) => (from + j >= items.length ? 1 : 0)), [n]),
+      drop_condition: numericTensor(
+        options.decoder,
+        'drop_condition',
+        Array.from({ length: n }, (_, j) => (from + j >= items.length ? 1 : 0)),
+        [n],
+      ),
       sample: new ort.Tensor('float32', input.subarray(from * sampleSize, to * sampleSize), [n, c, h, w]),
     };
     if (source !== null) fixed['source'] = new ort.Tensor('float32', source.subarray(from * condSize, to * condSize), [n, tokens, width]);

@@ -2,13 +2,7 @@
 // is a deployment fault (fail the start), bad input is the customer's (fail the job, not retryable).
 
 export type ModelErrorCode =
-  | 'bundle_invalid'
-  | 'checksum_mismatch'
-  | 'provider_unavailable'
-  | 'session_failed'
-  | 'invalid_image'
-  | 'invalid_request'
-  | 'context_too_long';
+  'bundle_invalid' | 'checksum_mismatch' | 'provider_unavailable' | 'session_failed' | 'invalid_image' | 'invalid_request' | 'context_too_long';
 
 export class ModelError extends Error {
   readonly code: ModelErrorCode;

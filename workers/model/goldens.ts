@@ -19,7 +19,11 @@ export function parseGoldens(json: unknown): Goldens {
 
 export function toTensor(t: GoldenTensor): ort.Tensor {
   return t.dtype === 'int64'
-    ? new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.dims)
+    ? new ort.Tensor(
+        'int64',
+        BigInt64Array.from(t.data, (v) => BigInt(v)),
+        t.dims,
+      )
     : new ort.Tensor('float32', Float32Array.from(t.data), t.dims);
 }
 

@@ -27,7 +27,9 @@ describe('vision preprocessing and output codecs', () => {
   });
 
   it('flattens alpha on black and resizes any input to the model size', async () => {
-    const rgba = await sharp({ create: { width: 10, height: 6, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } }).png().toBuffer();
+    const rgba = await sharp({ create: { width: 10, height: 6, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
     const out = await decodeToRgb(rgba, 4);
     expect(out.length).toBe(4 * 4 * 3);
     expect([out[0], out[1], out[2]]).toEqual([128, 0, 0]);

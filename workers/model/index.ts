@@ -66,8 +66,7 @@ export async function loadModel(bundleDir: string, options: LoadModelOptions): P
       kv: kvLayout(sessions.transformer, { heads: manifest.num_heads, headDim: manifest.head_dim }),
     },
   };
-  const nexusGen: NexusGenRunner | null =
-    manifest.architecture?.name === 'nexus-gen' ? { ng: nexusGenOf(manifest, sessions), render, tokenizer } : null;
+  const nexusGen: NexusGenRunner | null = manifest.architecture?.name === 'nexus-gen' ? { ng: nexusGenOf(manifest, sessions), render, tokenizer } : null;
   const runAny = (requests: readonly ModelRequest[], runOptions?: BatchRunOptions): Promise<ModelResult[]> =>
     nexusGen === null ? runBatch(context, requests, runOptions) : runNexusGenBatch(nexusGen, requests, runOptions);
   let closed = false;

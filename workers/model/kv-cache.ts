@@ -13,9 +13,7 @@ export interface KvLayout {
 }
 
 export function kvLayout(transformer: StageSession, fallback: { heads: number; headDim: number }): KvLayout {
-  const pairs = transformer.inputNames
-    .filter((n) => n.startsWith('past_key_values.'))
-    .map((past) => ({ past, present: past.replace(/^past_key_values\./, 'present.') }));
+  const pairs = transformer.inputNames.filter((n) => n.startsWith('past_key_values.')).map((past) => ({ past, present: past.replace(/^past_key_values\./, 'present.') }));
   for (const p of pairs) {
     if (!transformer.outputNames.includes(p.present)) throw new ModelError('bundle_invalid', `transformer has ${p.past} but no ${p.present}`);
   }

@@ -20,12 +20,31 @@ describe('manifest', () => {
 
   it('accepts a nexus-gen architecture section and checks it against the format-1 fields', () => {
     const architecture = {
-      name: 'nexus-gen', weights_dtype: 'fp16',
+      name: 'nexus-gen',
+      weights_dtype: 'fp16',
       text: { num_attention_heads: 28, num_key_value_heads: 4, rope: 'mrope', mrope_section: [16, 24, 24], rope_theta: 1e6, tokenizer_vocab_size: 151665 },
-      vision: { patch_size: 14, temporal_patch_size: 2, spatial_merge_size: 2, window_size: 112, image_mean: [0.5, 0.5, 0.5], image_std: [0.3, 0.3, 0.3], min_pixels: 3136, max_pixels: 1003520 },
+      vision: {
+        patch_size: 14,
+        temporal_patch_size: 2,
+        spatial_merge_size: 2,
+        window_size: 112,
+        image_mean: [0.5, 0.5, 0.5],
+        image_std: [0.3, 0.3, 0.3],
+        min_pixels: 3136,
+        max_pixels: 1003520,
+      },
       prefill: { tokens: 3, grid_thw: [1, 2, 6], first_id: 40 },
       edit: { source_grid_thw: [1, 36, 36], source_size: 504 },
-      diffusion: { schedule: 'flow-match-shift', shift: 3, sigma_min: 0.003, timestep_input: 'sigma', embedded_guidance: 3.5, image_size: 512, vae_scale: 8, null_condition: null },
+      diffusion: {
+        schedule: 'flow-match-shift',
+        shift: 3,
+        sigma_min: 0.003,
+        timestep_input: 'sigma',
+        embedded_guidance: 3.5,
+        image_size: 512,
+        vae_scale: 8,
+        null_condition: null,
+      },
     };
     expect(parseManifest({ ...exampleManifestJson(), architecture }).architecture?.text.num_key_value_heads).toBe(4);
     expect(() => parseManifest({ ...exampleManifestJson(), architecture: { ...architecture, prefill: { ...architecture.prefill, tokens: 81 } } })).toThrow(

@@ -55,7 +55,11 @@ describe.skipIf(bundle === null)('runtime on the bundle', () => {
     expect(a.images).toHaveLength(1);
     const img = a.images[0];
     expect(img?.seed).toBe(7);
-    expect(img?.sha256).toBe(createHash('sha256').update(img?.data ?? new Uint8Array()).digest('hex'));
+    expect(img?.sha256).toBe(
+      createHash('sha256')
+        .update(img?.data ?? new Uint8Array())
+        .digest('hex'),
+    );
     expect(b.images[0]?.sha256).toBe(img?.sha256);
     expect(b.text).toBe(a.text);
     const meta = await sharp(img?.data).metadata();
@@ -90,8 +94,30 @@ describe.skipIf(bundle === null)('runtime on the bundle', () => {
     const source = first.images[0]?.data ?? new Uint8Array();
     const requests: ModelRequest[] = [
       request(GENERATE, { modalities: ['image'], seed: 11 }),
-      { ...request('', { seed: 12 }), messages: [{ role: 'user', content: [{ type: 'image', data: source }, { type: 'text', text: 'What colour is the circle?' }] }] },
-      { ...request('', { seed: 13, modalities: ['image'], format: 'webp' }), messages: [{ role: 'user', content: [{ type: 'image', data: source }, { type: 'text', text: 'Make the circle blue.' }] }] },
+      {
+        ...request('', { seed: 12 }),
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image', data: source },
+              { type: 'text', text: 'What colour is the circle?' },
+            ],
+          },
+        ],
+      },
+      {
+        ...request('', { seed: 13, modalities: ['image'], format: 'webp' }),
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image', data: source },
+              { type: 'text', text: 'Make the circle blue.' },
+            ],
+          },
+        ],
+      },
       request('Generate an image according to the following description: a small blue square in the center', { modalities: ['text'], seed: 14 }),
     ];
     const batched = await model.runBatch(requests);
@@ -108,8 +134,20 @@ describe.skipIf(bundle === null)('runtime on the bundle', () => {
     const first = await model.run(request(GENERATE, { modalities: ['image'], seed: 21 }));
     const image = first.images[0]?.data ?? new Uint8Array();
     const messages: ModelRequest['messages'] = [
-      { role: 'user', content: [{ type: 'image', data: image }, { type: 'text', text: 'Make the circle blue.' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'Here is the image:' }, { type: 'image', data: image }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'image', data: image },
+          { type: 'text', text: 'Make the circle blue.' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Here is the image:' },
+          { type: 'image', data: image },
+        ],
+      },
       { role: 'user', content: [{ type: 'text', text: 'What colour is the circle?' }] },
     ];
     const rendered = model.context.render(messages);

@@ -94,11 +94,9 @@ export async function runSession(stage: StageSession, feeds: Feeds): Promise<Out
   const missing = stage.inputNames.filter((n) => !(n in feeds));
   const unknown = given.filter((n) => !stage.inputNames.includes(n));
   if (missing.length > 0 || unknown.length > 0) {
-    throw new ModelError(
-      'session_failed',
-      `${stage.stage}: wrong inputs (missing: ${missing.join(', ') || '-'}; unknown: ${unknown.join(', ') || '-'})`,
-      { retryable: false },
-    );
+    throw new ModelError('session_failed', `${stage.stage}: wrong inputs (missing: ${missing.join(', ') || '-'}; unknown: ${unknown.join(', ') || '-'})`, {
+      retryable: false,
+    });
   }
   try {
     return await stage.session.run(feeds);
@@ -112,7 +110,11 @@ export async function runSession(stage: StageSession, feeds: Feeds): Promise<Out
 
 export type Sessions = Record<Exclude<StageName, 'vae_decoder'>, StageSession> & { vae_decoder?: StageSession };
 
-function stageSource(entry: { path: string; external_data?: unknown[] | undefined }, data: Uint8Array | undefined, options: CreateSessionOptions): Uint8Array | string | undefined {
+function stageSource(
+  entry: { path: string; external_data?: unknown[] | undefined },
+  data: Uint8Array | undefined,
+  options: CreateSessionOptions,
+): Uint8Array | string | undefined {
   if (entry.external_data === undefined) return data;
   if (options.bundleDir === undefined) throw new ModelError('bundle_invalid', `${entry.path} has external data: the bundle folder is needed to load it`);
   return bundlePath(options.bundleDir, entry.path);
@@ -156,14 +158,28 @@ export async function releaseSessions(sessions: Sessions): Promise<void> {
 /** A float32 tensor, or int64 when the graph asks for it (flags such as drop_condition). */
 export function numericTensor(stage: StageSession, name: string, values: readonly number[], dims: readonly number[]): ort.Tensor {
   const type = stage.inputType(name) ?? 'float32';
-  if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
-  if (type === 'bool') return new ort.Tensor('bool', Uint8Array.from(values, (v) => (v ? 1 : 0)), dims);
+  if (type === 'int64')
+    return new ort.Tensor(
+      'int64',
+      BigInt64Array.from(values, (v) => BigInt(v)),
+      dims,
+    );
+  if (type === 'bool')
+    return new ort.Tensor(
+      'bool',
+      Uint8Array.from(values, (v) => (v ? 1 : 0)),
+      dims,
+    );
   if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
   return new ort.Tensor('float32', Float32Array.from(values), dims);
 }
 
 export function int64Tensor(values: readonly number[], dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+  return new ort.Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 }
 
 export function floatData(tensor: ort.Tensor | undefined, what: string): Float32Array {

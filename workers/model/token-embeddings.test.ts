@@ -14,10 +14,15 @@ describe.skipIf(bundle === null)('token-embedding row cache', () => {
   });
   afterAll(async () => model?.close());
 
-  it('gives the graph\'s exact rows, from the cache once the ids are known', async () => {
+  it("gives the graph's exact rows, from the cache once the ids are known", async () => {
     const stage = model.context.sessions.token_embedding;
     let calls = 0;
-    const counted: StageSession = { ...stage, session: Object.assign(Object.create(stage.session) as typeof stage.session, { run: (...a: Parameters<typeof stage.session.run>) => ((calls += 1), stage.session.run(...a)) }) };
+    const counted: StageSession = {
+      ...stage,
+      session: Object.assign(Object.create(stage.session) as typeof stage.session, {
+        run: (...a: Parameters<typeof stage.session.run>) => ((calls += 1), stage.session.run(...a)),
+      }),
+    };
     const hidden = model.manifest.hidden_size;
     const st = model.manifest.special_tokens;
     const embedder = await createTokenEmbedder(counted, hidden, [st.boi, st.eoi]);

@@ -24,7 +24,15 @@ describe('word-level tokenizer over the world vocabulary', () => {
 
   it('matches special tokens inside text without spaces around them', () => {
     expect(tokenizer.encode('<|im_start|>user\nimage:<|vision_start|><|image_pad|><|vision_end|><|im_end|>')).toEqual([
-      2, id('user'), id('\n'), id('image'), id(':'), 4, 6, 5, 3,
+      2,
+      id('user'),
+      id('\n'),
+      id('image'),
+      id(':'),
+      4,
+      6,
+      5,
+      3,
     ]);
   });
 

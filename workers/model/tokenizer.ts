@@ -11,11 +11,13 @@ export interface TextTokenizer {
   readonly vocabSize: number;
 }
 
-const tokenizerJsonShape = z.object({
-  // Qwen's byte-level BPE writes unk_token: null (every byte is a token).
-  model: z.object({ unk_token: z.string().nullable().optional() }).passthrough(),
-  added_tokens: z.array(z.object({ id: z.number().int(), content: z.string() }).passthrough()),
-}).passthrough();
+const tokenizerJsonShape = z
+  .object({
+    // Qwen's byte-level BPE writes unk_token: null (every byte is a token).
+    model: z.object({ unk_token: z.string().nullable().optional() }).passthrough(),
+    added_tokens: z.array(z.object({ id: z.number().int(), content: z.string() }).passthrough()),
+  })
+  .passthrough();
 
 export function createTokenizer(json: unknown): TextTokenizer {
   const parsed = tokenizerJsonShape.parse(typeof json === 'string' ? JSON.parse(json) : json);

@@ -97,7 +97,13 @@ export function createTransport(options: TransportOptions): Transport {
   const timeoutMs = options.timeoutMs ?? 60_000;
 
   /** Sends with retries; resolves with the first 2xx reply (headers read), throws otherwise. */
-  async function send(url: string, init: RequestInit, signal: AbortSignal | undefined, maxRetries: number, readBody: boolean): Promise<{ res: Response; body: string | null }> {
+  async function send(
+    url: string,
+    init: RequestInit,
+    signal: AbortSignal | undefined,
+    maxRetries: number,
+    readBody: boolean,
+  ): Promise<{ res: Response; body: string | null }> {
     for (let attempt = 0; ; attempt += 1) {
       const guard = attemptSignal(timeoutMs, signal);
       let res: Response;

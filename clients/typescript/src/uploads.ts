@@ -19,7 +19,15 @@ export class Uploads {
     const bytes = await toBytes(file);
     const contentType = options.contentType ?? sniffImageType(bytes);
     if (contentType === null) {
-      throw new InvalidRequestError({ status: 400, type: 'invalid_request_error', code: 'unsupported_image', message: 'not a PNG, JPEG or WebP image', param: 'file', requestId: null, retryAfterSeconds: null });
+      throw new InvalidRequestError({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'unsupported_image',
+        message: 'not a PNG, JPEG or WebP image',
+        param: 'file',
+        requestId: null,
+        retryAfterSeconds: null,
+      });
     }
     const upload = await this.transport.json<Upload>({ method: 'POST', path: '/v1/uploads', body: { content_type: contentType }, signal: options.signal });
     const res = await this.transport.external(upload.upload_url, { method: upload.method, headers: upload.headers, body: bytes, signal: options.signal });

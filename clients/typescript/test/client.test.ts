@@ -37,7 +37,10 @@ const pngInfo = async (bytes: Uint8Array) => {
 describe.skipIf(MODEL_DIR === null)('jobs and helpers on the local platform', () => {
   it('generate(): one call, a finished job, a PNG of the model size, progress seen live', async () => {
     const seen: { type: string | undefined; status: string }[] = [];
-    const result = await nexus.generate('a red circle in the middle', { params: { seed: 5, steps: 4 }, onProgress: (job, event) => seen.push({ type: event?.type, status: job.status }) });
+    const result = await nexus.generate('a red circle in the middle', {
+      params: { seed: 5, steps: 4 },
+      onProgress: (job, event) => seen.push({ type: event?.type, status: job.status }),
+    });
     expect(result.job.status).toBe('succeeded');
     expect(result.images).toHaveLength(1);
     const bytes = await nexus.download(result.images[0] ?? '');
@@ -183,7 +186,8 @@ describe('webhooks.verify()', () => {
     const previous = 'whsec_' + btoa('previous-secret-bytes-0123456789');
     const signed = await signWebhook({ id: 'msg_3', timestamp: now, body, secrets: [secret, previous] });
     expect(await nexus.webhooks.verify(body, signed, previous, { now: () => now })).toMatchObject({ id: 'evt_1' });
-    const refuse = (raw: string, headers: Record<string, string>, key: string, at = now) => expect(nexus.webhooks.verify(raw, headers, key, { now: () => at })).rejects.toBeInstanceOf(WebhookVerificationError);
+    const refuse = (raw: string, headers: Record<string, string>, key: string, at = now) =>
+      expect(nexus.webhooks.verify(raw, headers, key, { now: () => at })).rejects.toBeInstanceOf(WebhookVerificationError);
     await refuse(body.replace('"sequence":3', '"sequence":4'), signed, secret);
     await refuse(body, signed, 'whsec_' + btoa('another-secret-entirely-000000'));
     await refuse(body, signed, secret, now + 301);

@@ -45,7 +45,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     queue: stack.jobs,
     models: MODELS,
     events: createEventEmitter({ table: stack.table, queue: stack.queue(stack.resources.events.queueUrl, parseEventMessage) }),
-    settings: { apiKeyPepper: PEPPER, allowLoopbackHttp: true, rateLimitPerWindow: 100_000, eventsPollMs: 50, eventsMaxSeconds: 600, waitPollMs: 50, ...options.settings },
+    settings: {
+      apiKeyPepper: PEPPER,
+      allowLoopbackHttp: true,
+      rateLimitPerWindow: 100_000,
+      eventsPollMs: 50,
+      eventsMaxSeconds: 600,
+      waitPollMs: 50,
+      ...options.settings,
+    },
   });
   options.extend?.(app);
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve) => {

@@ -39,7 +39,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   for await (const chunk of req) chunks.push(Buffer.from(chunk));
   const header = req.headers['idempotency-key'];
   seen.push({ method: req.method ?? '', path: req.url ?? '', idempotencyKey: typeof header === 'string' ? header : undefined, at: Date.now() });
-  if (req.url?.endsWith('/events') && eventsRoute === 'missing') return void res.writeHead(404, { 'content-type': 'application/json' }).end(envelope('not_found_error', 'route_not_found'));
+  if (req.url?.endsWith('/events') && eventsRoute === 'missing')
+    return void res.writeHead(404, { 'content-type': 'application/json' }).end(envelope('not_found_error', 'route_not_found'));
   if (req.url?.endsWith('/events') && eventsRoute === 'empty') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end();
   if (req.url?.endsWith('/events') && eventsRoute === 'json') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   const fault = plan.shift() ?? 'pass';
@@ -146,16 +147,24 @@ describe('retries', () => {
   it('gives up after maxRetries with the last error, typed and with its request id', async () => {
     seen.length = 0;
     plan = ['503', '503', '503'];
-    const error = await client(2).models.list().catch((e: unknown) => e);
+    const error = await client(2)
+      .models.list()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OverloadedError);
     expect(error).toMatchObject({ status: 503, type: 'overloaded_error', code: 'queue_unavailable', requestId: 'req_injected' });
     expect(seen).toHaveLength(3);
     plan = ['429', '429'];
-    const limited = await client(1).models.list().catch((e: unknown) => e);
+    const limited = await client(1)
+      .models.list()
+      .catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(RateLimitError);
     expect(limited).toMatchObject({ retryAfterSeconds: 1 });
     plan = ['cut', 'cut'];
-    expect(await client(1).models.list().catch((e: unknown) => e)).toBeInstanceOf(ConnectionError);
+    expect(
+      await client(1)
+        .models.list()
+        .catch((e: unknown) => e),
+    ).toBeInstanceOf(ConnectionError);
   });
 
   it('does not retry a 400', async () => {

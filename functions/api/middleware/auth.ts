@@ -13,8 +13,7 @@ export interface AuthOptions {
   now: () => Date;
 }
 
-const unauthenticated = (code: string, message: string): PlatformError =>
-  new PlatformError({ type: 'authentication_error', status: 401, code, message });
+const unauthenticated = (code: string, message: string): PlatformError => new PlatformError({ type: 'authentication_error', status: 401, code, message });
 
 const forbidden = (code: string, message: string): PlatformError => new PlatformError({ type: 'permission_error', status: 403, code, message });
 

@@ -74,7 +74,12 @@ const routes = {
     summary: 'Issue an API key for a tenant (the secret is shown once)',
     security: [{ bearer: [] }],
     request: { params: TenantParams, body: { required: true, content: { 'application/json': { schema: CreateKeyBodySchema } } } },
-    responses: { 201: { content: { 'application/json': { schema: NewApiKeySchema } }, description: 'The key' }, ...ADMIN_ERRORS, 404: errorResponse('No such tenant'), ...BODY_ERROR_RESPONSES },
+    responses: {
+      201: { content: { 'application/json': { schema: NewApiKeySchema } }, description: 'The key' },
+      ...ADMIN_ERRORS,
+      404: errorResponse('No such tenant'),
+      ...BODY_ERROR_RESPONSES,
+    },
   }),
   usage: createRoute({
     method: 'get',

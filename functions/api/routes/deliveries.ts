@@ -31,7 +31,10 @@ const ReplaySchema = z
   .openapi('DeliveryReplay');
 
 const DeliveryParamsSchema = JobIdParamsSchema.extend({
-  delivery: z.string().max(64).openapi({ param: { name: 'delivery', in: 'path' }, example: 'dlv_01JD3V9X8M4Q2W7RZK5T0B6N1C' }),
+  delivery: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'delivery', in: 'path' }, example: 'dlv_01JD3V9X8M4Q2W7RZK5T0B6N1C' }),
 });
 
 const listRoute = createRoute({

@@ -25,7 +25,10 @@ export const createJobRoute = createRoute({
   request: {
     headers: z.object({
       'idempotency-key': z.string().optional().openapi({ description: 'Same key + same body → the same job for 24 h; same key + other body → 409.' }),
-      prefer: z.string().optional().openapi({ description: `wait=N (N ≤ ${L.maxWaitSeconds}) holds the reply until the job ends or N seconds pass.` }),
+      prefer: z
+        .string()
+        .optional()
+        .openapi({ description: `wait=N (N ≤ ${L.maxWaitSeconds}) holds the reply until the job ends or N seconds pass.` }),
     }),
     body: {
       required: true,

@@ -13,7 +13,9 @@ export const JobEstimateSchema = z
     cost_usd_micros: z.number().int().openapi({ description: 'The most this job can be billed, in micro-dollars (1 USD = 1,000,000).' }),
     basis: z
       .object({ images: z.number().int(), pixels: z.number().int(), steps: z.number().int(), input_tokens: z.number().int(), output_tokens: z.number().int() })
-      .openapi({ description: 'The usage the figure assumes: every run draws its picture, decodes max_tokens, and reads the conversation at the price table\u2019s token bound.' }),
+      .openapi({
+        description: 'The usage the figure assumes: every run draws its picture, decodes max_tokens, and reads the conversation at the price table\u2019s token bound.',
+      }),
   })
   .openapi('JobEstimate');
 

@@ -99,12 +99,15 @@ function openStream(options: StreamOptions): ReadableStream<Uint8Array> {
         if (!closed) controller.enqueue(encoder.encode(text));
       };
       let lastWrite = Date.now();
-      heartbeat = setInterval(() => {
-        if (Date.now() - lastWrite >= eventsHeartbeatMs) {
-          write(': ping\n\n');
-          lastWrite = Date.now();
-        }
-      }, Math.max(50, Math.floor(eventsHeartbeatMs / 2)));
+      heartbeat = setInterval(
+        () => {
+          if (Date.now() - lastWrite >= eventsHeartbeatMs) {
+            write(': ping\n\n');
+            lastWrite = Date.now();
+          }
+        },
+        Math.max(50, Math.floor(eventsHeartbeatMs / 2)),
+      );
       signal.addEventListener('abort', stop, { once: true });
 
       void (async () => {

@@ -38,7 +38,12 @@ const getJobRoute = createRoute({
   security: [{ bearer: [] }],
   request: {
     params: JobIdParamsSchema,
-    headers: z.object({ prefer: z.string().optional().openapi({ description: `wait=N (N ≤ ${L.maxWaitSeconds})` }) }),
+    headers: z.object({
+      prefer: z
+        .string()
+        .optional()
+        .openapi({ description: `wait=N (N ≤ ${L.maxWaitSeconds})` }),
+    }),
   },
   responses: {
     200: { content: { 'application/json': { schema: JobResourceSchema } }, description: 'The job' },

@@ -40,7 +40,10 @@ const wire = (u: UsageIncrement) => ({
 
 export const UsageQuerySchema = z.object({
   from: z.string().optional().openapi({ description: 'First day, YYYY-MM-DD (UTC); default: the first of `to`\u2019s month.' }),
-  to: z.string().optional().openapi({ description: `Last day, inclusive; default today. At most ${MAX_USAGE_DAYS} days.` }),
+  to: z
+    .string()
+    .optional()
+    .openapi({ description: `Last day, inclusive; default today. At most ${MAX_USAGE_DAYS} days.` }),
   group_by: z.enum(['day', 'model']).optional().openapi({ description: 'day (default) or model' }),
 });
 

@@ -22,7 +22,14 @@ export interface WebhookRouteDeps {
 }
 
 export const webhooksUnavailable = (): PlatformError =>
-  new PlatformError({ type: 'overloaded_error', status: 503, code: 'webhooks_unavailable', message: 'webhook delivery is not configured', retryable: true, retryAfterSeconds: 1 });
+  new PlatformError({
+    type: 'overloaded_error',
+    status: 503,
+    code: 'webhooks_unavailable',
+    message: 'webhook delivery is not configured',
+    retryable: true,
+    retryAfterSeconds: 1,
+  });
 
 const SecretSchema = z
   .object({

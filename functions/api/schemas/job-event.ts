@@ -5,7 +5,9 @@ import { JobResourceSchema } from './job-resource.js';
 
 export const JobEventSchema = z
   .object({
-    id: z.string().openapi({ example: 'evt_01JD3V9X8M4Q2W7RZK5T0B6N1C', description: 'A function of (job id, sequence): the same event has the same id on every channel.' }),
+    id: z
+      .string()
+      .openapi({ example: 'evt_01JD3V9X8M4Q2W7RZK5T0B6N1C', description: 'A function of (job id, sequence): the same event has the same id on every channel.' }),
     type: z.enum(EVENT_TYPES),
     created_at: z.string(),
     sequence: z.number().int().openapi({ description: "Strictly increasing within a job's events." }),

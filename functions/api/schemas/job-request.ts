@@ -9,8 +9,7 @@ import { DEFAULT_LIMITS as L } from '../limits.js';
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const wellFormed = (s: string): boolean => !LONE_SURROGATE.test(s);
 
-export const wellFormedText = (max: number) =>
-  z.string().max(max).refine(wellFormed, { message: 'text contains an unpaired UTF-16 surrogate' });
+export const wellFormedText = (max: number) => z.string().max(max).refine(wellFormed, { message: 'text contains an unpaired UTF-16 surrogate' });
 
 // DynamoDB stores numbers down to 1e-130 only, and sampling cannot tell 1e-7 from 0: a subnormal like
 // 5e-324 would otherwise pass the range check and fail at the table as a 5xx.
@@ -18,15 +17,7 @@ const MIN_MAGNITUDE = 1e-6;
 const sampling = (schema: z.ZodNumber) =>
   schema.refine((x) => x === 0 || Math.abs(x) >= MIN_MAGNITUDE, { message: `must be 0 or at least ${MIN_MAGNITUDE} in magnitude` });
 
-export const JOB_EVENT_TYPES = [
-  'job.queued',
-  'job.started',
-  'job.progress',
-  'job.succeeded',
-  'job.failed',
-  'job.canceled',
-  'job.expired',
-] as const;
+export const JOB_EVENT_TYPES = ['job.queued', 'job.started', 'job.progress', 'job.succeeded', 'job.failed', 'job.canceled', 'job.expired'] as const;
 
 export const TextPartSchema = z
   .strictObject({
@@ -39,9 +30,12 @@ export const ImageUrlPartSchema = z
   .strictObject({
     type: z.literal('image_url'),
     image_url: z.strictObject({
-      url: z.string().min(1).openapi({
-        description: `\`data:image/{png|jpeg|webp};base64,...\`, \`upload:upl_...\` (from POST /v1/uploads) or an https URL. Decoded images: PNG, JPEG or WebP only (sniffed from the bytes), at most ${L.maxImageSide}px a side and ${L.maxImagePixels} pixels, ${L.maxImageBytes} bytes.`,
-      }),
+      url: z
+        .string()
+        .min(1)
+        .openapi({
+          description: `\`data:image/{png|jpeg|webp};base64,...\`, \`upload:upl_...\` (from POST /v1/uploads) or an https URL. Decoded images: PNG, JPEG or WebP only (sniffed from the bytes), at most ${L.maxImageSide}px a side and ${L.maxImagePixels} pixels, ${L.maxImageBytes} bytes.`,
+        }),
     }),
   })
   .openapi('ImageUrlPart');
@@ -51,7 +45,13 @@ export const ContentPartSchema = z.discriminatedUnion('type', [TextPartSchema, I
 export const MessageSchema = z
   .strictObject({
     role: z.enum(['system', 'user', 'assistant']),
-    content: z.union([wellFormedText(L.maxTextChars), z.array(ContentPartSchema).min(1).max(L.maxImages + 16)]),
+    content: z.union([
+      wellFormedText(L.maxTextChars),
+      z
+        .array(ContentPartSchema)
+        .min(1)
+        .max(L.maxImages + 16),
+    ]),
   })
   .openapi('Message');
 
@@ -71,7 +71,12 @@ export const OutputSpecSchema = z
 
 export const ParamsSchema = z
   .strictObject({
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     steps: z.number().int().min(1).max(L.maxSteps).optional(),
     guidance: sampling(z.number().min(0).max(L.maxGuidance)).optional(),
     temperature: sampling(z.number().min(0).max(2)).optional(),

@@ -25,9 +25,7 @@ export const JobResourceSchema = z
     progress: z.object({ stage: z.string(), step: z.number(), total: z.number() }).nullable(),
     queue_position: z.number().int().nullable().openapi({ description: 'Best effort; only on GET of a queued job.' }),
     cancel_requested: z.boolean(),
-    output: z
-      .object({ role: z.literal('assistant'), content: z.array(z.union([OutputTextPartSchema, OutputImagePartSchema])) })
-      .nullable(),
+    output: z.object({ role: z.literal('assistant'), content: z.array(z.union([OutputTextPartSchema, OutputImagePartSchema])) }).nullable(),
     error: z.object({ type: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
     usage: z
       .object({

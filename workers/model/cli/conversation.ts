@@ -41,7 +41,12 @@ export function userTurn(text: string | undefined, imagePaths: readonly string[]
 }
 
 /** Appends the assistant's reply (images written next to the conversation file) and saves the file. */
-export async function saveConversation(path: string, conversation: ConversationFile, reply: { text: string; images: ModelImage[] }, imagePaths: readonly string[]): Promise<void> {
+export async function saveConversation(
+  path: string,
+  conversation: ConversationFile,
+  reply: { text: string; images: ModelImage[] },
+  imagePaths: readonly string[],
+): Promise<void> {
   const dir = dirname(resolve(path));
   const parts: FilePart[] = [];
   if (reply.text !== '') parts.push({ type: 'text', text: reply.text });

@@ -21,7 +21,19 @@ describe.skipIf(bundle === null)('nexus CLI', () => {
     await writeFile(chat, '{"messages": []}');
     const common = ['--bundle', bundle ?? '', '--steps', '2', '--max-tokens', '8', '--modality', 'image', '--seed', '5'];
     const first = join(dir, 'first.png');
-    expect(await main(['run', '--conversation', chat, '--prompt', 'Generate an image according to the following description: a large red circle in the center', '--save', '--out', first, ...common])).toBe(0);
+    expect(
+      await main([
+        'run',
+        '--conversation',
+        chat,
+        '--prompt',
+        'Generate an image according to the following description: a large red circle in the center',
+        '--save',
+        '--out',
+        first,
+        ...common,
+      ]),
+    ).toBe(0);
     expect((await sharp(await readFile(first)).metadata()).format).toBe('png');
     expect(await main(['run', '--conversation', chat, '--prompt', 'Make the circle blue.', '--save', '--out', join(dir, 'second'), ...common])).toBe(0);
     const saved = await readConversation(chat);

@@ -14,7 +14,13 @@ export async function prepareInputImage(data: Uint8Array, vision: NexusGenArchit
 }
 
 /** Replaces each span's slots (start, `slots` long) by `counts[i]` pad ids; returns the ids and the new starts. */
-export function resizeImageSpans(ids: readonly number[], starts: readonly number[], slots: number, counts: readonly number[], pad: number): { ids: number[]; starts: number[] } {
+export function resizeImageSpans(
+  ids: readonly number[],
+  starts: readonly number[],
+  slots: number,
+  counts: readonly number[],
+  pad: number,
+): { ids: number[]; starts: number[] } {
   const out: number[] = [];
   const newStarts: number[] = [];
   let at = 0;

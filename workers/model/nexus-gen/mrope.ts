@@ -23,7 +23,11 @@ export function imagePositions(start: number, grid: GridThw, merge: number): [nu
 }
 
 /** Positions for a prompt of `length` tokens with image spans; `next` is where the following token goes. */
-export function ropeIndex(length: number, spans: readonly { start: number; grid: GridThw }[], merge: number): { positions: [number[], number[], number[]]; next: number } {
+export function ropeIndex(
+  length: number,
+  spans: readonly { start: number; grid: GridThw }[],
+  merge: number,
+): { positions: [number[], number[], number[]]; next: number } {
   const positions: [number[], number[], number[]] = [[], [], []];
   let at = 0;
   let next = 0;

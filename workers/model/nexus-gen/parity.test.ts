@@ -64,7 +64,14 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
 
   const request = (overrides: Partial<ModelRequest>): ModelRequest => ({
     messages: [{ role: 'user', content: [{ type: 'text', text: GENERATION_PROMPT }] }],
-    modalities: ['image'], format: 'png', seed: 52, steps: 2, guidance: 1, temperature: 0, topP: 1, maxTokens: 3,
+    modalities: ['image'],
+    format: 'png',
+    seed: 52,
+    steps: 2,
+    guidance: 1,
+    temperature: 0,
+    topP: 1,
+    maxTokens: 3,
     ...overrides,
   });
 
@@ -86,10 +93,21 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
   });
 
   it('answers through loadModel().run() with the reference greedy text', async () => {
-    const result = await model.run(request({
-      messages: [{ role: 'user', content: [{ type: 'image', data: picture }, { type: 'text', text: QUESTION }] }],
-      modalities: ['text'], maxTokens: 8,
-    }));
+    const result = await model.run(
+      request({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image', data: picture },
+              { type: 'text', text: QUESTION },
+            ],
+          },
+        ],
+        modalities: ['text'],
+        maxTokens: 8,
+      }),
+    );
     expect(result.images).toEqual([]);
     expect(result.inputTokens).toBe(report.detail['prompt_tokens']);
     expect(result.text).toBe(report.detail['greedy_text']);
@@ -98,7 +116,17 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
 
   it('generates and edits through loadModel(), the same bytes whatever the batch, guidance refused without a null condition', async () => {
     const gen = request({});
-    const edit = request({ messages: [{ role: 'user', content: [{ type: 'image', data: picture }, { type: 'text', text: 'make the sky green' }] }] });
+    const edit = request({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', data: picture },
+            { type: 'text', text: 'make the sky green' },
+          ],
+        },
+      ],
+    });
     const [a, b] = await model.runBatch([gen, edit]);
     const alone = await model.run(gen);
     expect(a?.images[0]?.sha256).toBe(alone.images[0]?.sha256);
@@ -108,13 +136,21 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
     const other = await model.run(request({ seed: 53 }));
     expect(other.images[0]?.sha256).not.toBe(alone.images[0]?.sha256);
     // Multi-turn: the assistant's earlier picture is re-encoded from its pixels; the next turn edits it.
-    const turn2 = await model.run(request({
-      messages: [
-        { role: 'user', content: [{ type: 'text', text: GENERATION_PROMPT }] },
-        { role: 'assistant', content: [{ type: 'text', text: 'Here is an image based on the description: ' }, { type: 'image', data: alone.images[0]?.data ?? new Uint8Array() }] },
-        { role: 'user', content: [{ type: 'text', text: 'make the sky green' }] },
-      ],
-    }));
+    const turn2 = await model.run(
+      request({
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: GENERATION_PROMPT }] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: 'Here is an image based on the description: ' },
+              { type: 'image', data: alone.images[0]?.data ?? new Uint8Array() },
+            ],
+          },
+          { role: 'user', content: [{ type: 'text', text: 'make the sky green' }] },
+        ],
+      }),
+    );
     expect(turn2.images.length).toBe(1);
     expect(turn2.inputTokens).toBeGreaterThan(alone.inputTokens);
     expect(turn2.images[0]?.sha256).not.toBe(alone.images[0]?.sha256);
@@ -123,7 +159,10 @@ describe.skipIf(!ready)('nexus-gen parity with the PyTorch reference', () => {
   });
 
   it("sizes the full model from closed forms that equal the reduced modules' real parameter counts", () => {
-    const check = JSON.parse(execFileSync(PYTHON, ['models/nexus-gen/capacity.py', '--reduced'], { cwd: root, encoding: 'utf8' })) as { equal: boolean; modules: Record<string, number> };
+    const check = JSON.parse(execFileSync(PYTHON, ['models/nexus-gen/capacity.py', '--reduced'], { cwd: root, encoding: 'utf8' })) as {
+      equal: boolean;
+      modules: Record<string, number>;
+    };
     expect(check.equal).toBe(true);
     expect(check.modules['dit']).toBe(489664);
     const full = JSON.parse(execFileSync(PYTHON, ['models/nexus-gen/capacity.py'], { cwd: root, encoding: 'utf8' })) as { parameters: Record<string, number> };

@@ -75,7 +75,10 @@ function relErr(actual: ArrayLike<number>, expected: readonly number[]): number 
 function sourceStamp(root: string): string {
   const dir = join(root, 'models/nexus-gen');
   const h = createHash('sha256');
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.py')).sort()) h.update(f).update(readFileSync(join(dir, f)));
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.py'))
+    .sort())
+    h.update(f).update(readFileSync(join(dir, f)));
   return h.digest('hex');
 }
 
@@ -136,7 +139,10 @@ export async function runNexusGenParity(options: ParityOptions): Promise<NexusGe
     const chat = { inputIds: resized.ids };
     const span = { start: resized.starts[0] ?? first0.start };
     const rgb = input.rgb;
-    const { embeds: [vision], grids: [grid] } = await encodeQwenImages(sessions.vision_encoder, ng.arch.vision, [input]);
+    const {
+      embeds: [vision],
+      grids: [grid],
+    } = await encodeQwenImages(sessions.vision_encoder, ng.arch.vision, [input]);
     if (vision === undefined || grid === undefined) throw new Error('the vision encoder returned nothing');
     const prompt = await embedIds(ng, chat.inputIds);
     prompt.set(vision, span.start * manifest.hidden_size);
@@ -168,29 +174,59 @@ export async function runNexusGenParity(options: ParityOptions): Promise<NexusGe
     const { channels, height, width } = manifest.decoder;
     const noise = gaussian(createRequestRng(52, RNG_STREAM.noise), channels * height * width);
     let velocity = new Float32Array(0);
-    const latent = await sampleLatent(ng, embeds, { steps, noise, onVelocity: (i, v) => { if (i === 0) velocity = Float32Array.from(v); } });
+    const latent = await sampleLatent(ng, embeds, {
+      steps,
+      noise,
+      onVelocity: (i, v) => {
+        if (i === 0) velocity = Float32Array.from(v);
+      },
+    });
     const pixels = await decodeLatent(ng, latent);
     // Editing decoder: one velocity on the same noise, the source picture encoded at the edit source size.
     const srcSide = ng.arch.edit.source_size;
     const srcRgb = await decodeToRgb(png, srcSide);
-    const { embeds: [source] } = await encodeQwenImages(sessions.vision_encoder, ng.arch.vision, [{ rgb: srcRgb, width: srcSide, height: srcSide }]);
+    const {
+      embeds: [source],
+    } = await encodeQwenImages(sessions.vision_encoder, ng.arch.vision, [{ rgb: srcRgb, width: srcSide, height: srcSide }]);
     if (source === undefined) throw new Error('the vision encoder returned no source tokens');
     let editVelocity = new Float32Array(0);
-    await sampleLatent(ng, embeds, { steps: 1, noise, source: { embeds: source, tokens: source.length / manifest.embed_dim }, onVelocity: (_, v) => { editVelocity = Float32Array.from(v); } });
+    await sampleLatent(ng, embeds, {
+      steps: 1,
+      noise,
+      source: { embeds: source, tokens: source.length / manifest.embed_dim },
+      onVelocity: (_, v) => {
+        editVelocity = Float32Array.from(v);
+      },
+    });
     const side = height * ng.arch.diffusion.vae_scale;
     const outRgb = pixelValuesToRgb(pixels, 0, side, side, [-1, 1]);
 
     const casePath = join(options.workDir, 'case.json');
     const refPath = join(options.workDir, 'reference.json');
-    await writeFile(casePath, JSON.stringify({
-      understand: { ids: chat.inputIds, image_start: span.start, image: { width: input.width, height: input.height, rgb: Array.from(rgb) }, max_new_tokens: maxNewTokens },
-      generate: { ids: genChat.inputIds, steps, noise: Array.from(noise), edit_source: { width: srcSide, height: srcSide, rgb: Array.from(srcRgb) } },
-    }));
+    await writeFile(
+      casePath,
+      JSON.stringify({
+        understand: {
+          ids: chat.inputIds,
+          image_start: span.start,
+          image: { width: input.width, height: input.height, rgb: Array.from(rgb) },
+          max_new_tokens: maxNewTokens,
+        },
+        generate: { ids: genChat.inputIds, steps, noise: Array.from(noise), edit_source: { width: srcSide, height: srcSide, rgb: Array.from(srcRgb) } },
+      }),
+    );
     options.log?.('running the PyTorch reference');
     await run(python, ['models/nexus-gen/reference.py', ckpt, casePath, refPath], options.root);
     const ref = JSON.parse(await readFile(refPath, 'utf8')) as {
-      prompt_logits: number[]; greedy_ids: number[]; vision_embeds: number[]; image_embeds: number[];
-      velocity: number[]; edit_velocity: number[]; latent: number[]; pixels: number[]; rgb_sha256: string;
+      prompt_logits: number[];
+      greedy_ids: number[];
+      vision_embeds: number[];
+      image_embeds: number[];
+      velocity: number[];
+      edit_velocity: number[];
+      latent: number[];
+      pixels: number[];
+      rgb_sha256: string;
     };
     const sha = createHash('sha256').update(outRgb).digest('hex');
     const refRgb = ref.pixels.length === pixels.length ? pixelValuesToRgb(Float32Array.from(ref.pixels), 0, side, side, [-1, 1]) : new Uint8Array(0);

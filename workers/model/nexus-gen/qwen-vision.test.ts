@@ -2,9 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { patchify, smartResize, visionInputs, type QwenVisionSpec } from './qwen-vision.js';
 
 const spec: QwenVisionSpec = {
-  patch_size: 14, temporal_patch_size: 2, spatial_merge_size: 2, window_size: 112,
-  image_mean: [0.48145466, 0.4578275, 0.40821073], image_std: [0.26862954, 0.26130258, 0.27577711],
-  min_pixels: 3136, max_pixels: 1003520,
+  patch_size: 14,
+  temporal_patch_size: 2,
+  spatial_merge_size: 2,
+  window_size: 112,
+  image_mean: [0.48145466, 0.4578275, 0.40821073],
+  image_std: [0.26862954, 0.26130258, 0.27577711],
+  min_pixels: 3136,
+  max_pixels: 1003520,
 };
 
 describe('Qwen2.5-VL preprocessing', () => {

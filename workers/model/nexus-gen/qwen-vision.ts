@@ -131,7 +131,11 @@ export function visionInputs(grids: readonly GridThw[], spec: QwenVisionSpec): V
 }
 
 function int64(values: readonly number[], dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+  return new ort.Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 }
 
 /** Encodes images (sides multiples of 28) in one call; returns [tokens × hidden] per image and the grids. */

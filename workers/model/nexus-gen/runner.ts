@@ -28,16 +28,27 @@ export interface NexusGenRunner {
 
 async function encodeAt(ctx: NexusGenRunner, images: readonly Uint8Array[], side: number): Promise<{ embeds: Float32Array[]; grids: GridThw[] }> {
   const rgbs = await Promise.all(images.map((data) => decodeToRgb(data, side)));
-  return encodeQwenImages(ctx.ng.sessions.vision_encoder, ctx.ng.arch.vision, rgbs.map((rgb) => ({ rgb, width: side, height: side })));
+  return encodeQwenImages(
+    ctx.ng.sessions.vision_encoder,
+    ctx.ng.arch.vision,
+    rgbs.map((rgb) => ({ rgb, width: side, height: side })),
+  );
 }
 
 export async function runNexusGenBatch(ctx: NexusGenRunner, requests: readonly ModelRequest[], options: RunOptions = {}): Promise<ModelResult[]> {
   const { manifest } = ctx.ng;
   for (const r of requests) {
     validateRequest(r, manifest);
-    const plan = diffusionPlan(r, r.messages.some((m) => m.content.some((p) => p.type === 'image')), manifest);
+    const plan = diffusionPlan(
+      r,
+      r.messages.some((m) => m.content.some((p) => p.type === 'image')),
+      manifest,
+    );
     if (plan.guidance !== 1 && ctx.ng.arch.diffusion.null_condition === null) {
-      throw new ModelError('invalid_request', `guidance must be 1 with this bundle: its decoders have no null condition for classifier-free guidance (got ${plan.guidance})`);
+      throw new ModelError(
+        'invalid_request',
+        `guidance must be 1 with this bundle: its decoders have no null condition for classifier-free guidance (got ${plan.guidance})`,
+      );
     }
   }
   const results: ModelResult[] = [];
@@ -59,7 +70,13 @@ async function runOne(ctx: NexusGenRunner, r: ModelRequest, index: number, optio
   throwIfAborted(options.signal);
 
   const merge = arch.vision.spatial_merge_size;
-  const resized = resizeImageSpans(prompt.promptIds, prompt.spans.map((s) => s.start), manifest.image_tokens, inputs.map((i) => i.tokens), st.image_pad);
+  const resized = resizeImageSpans(
+    prompt.promptIds,
+    prompt.spans.map((s) => s.start),
+    manifest.image_tokens,
+    inputs.map((i) => i.tokens),
+    st.image_pad,
+  );
   const promptIds = resized.ids;
   const embeds = await embedIds(ng, promptIds);
   const spans = resized.starts.map((start, i) => {

@@ -23,7 +23,11 @@ export function nexusGenOf(manifest: Manifest, sessions: Sessions): NexusGen {
 
 export async function embedIds(ng: NexusGen, ids: readonly number[]): Promise<Float32Array> {
   const out = await runSession(ng.sessions.token_embedding, {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, ids.length]),
+    input_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(ids, (v) => BigInt(v)),
+      [1, ids.length],
+    ),
   });
   return floatData(out['inputs_embeds'], 'inputs_embeds');
 }
@@ -59,7 +63,11 @@ export class NexusGenSequence {
     const out = await runSession(this.ng.sessions.transformer, {
       inputs_embeds: new ort.Tensor('float32', embeds, [1, t, hidden]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from(flat, (v) => BigInt(v)), [3, 1, t]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(flat, (v) => BigInt(v)),
+        [3, 1, t],
+      ),
       ...this.past,
     });
     for (const name of Object.keys(this.past)) {

@@ -17,8 +17,7 @@ export interface Job {
 }
 
 export type OutputPart =
-  | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: { url: string; expires_at: string }; width: number; height: number; sha256: string; seed: number };
+  { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; expires_at: string }; width: number; height: number; sha256: string; seed: number };
 
 export const FINAL_STATUSES: readonly Job['status'][] = ['succeeded', 'failed', 'canceled', 'expired'];
 export const isFinal = (job: Job): boolean => FINAL_STATUSES.includes(job.status);
@@ -64,7 +63,15 @@ export async function errorFrom(response: Response): Promise<ApiError> {
   const error = isRecord(body) && isRecord(body.error) ? body.error : null;
   if (error === null) {
     const what = text.trim().slice(0, 200) || response.statusText || 'no body';
-    return new ApiError(response.status, 'http_error', `http_${response.status}`, `The server answered HTTP ${response.status} (${what}).`, null, null, retryAfterSeconds);
+    return new ApiError(
+      response.status,
+      'http_error',
+      `http_${response.status}`,
+      `The server answered HTTP ${response.status} (${what}).`,
+      null,
+      null,
+      retryAfterSeconds,
+    );
   }
   return new ApiError(
     response.status,

@@ -45,9 +45,12 @@ const job = (status: string, extra: Record<string, unknown> = {}) => ({
   usage: null,
   ...extra,
 });
-const frame = (n: number, type: string, data: object) => `id: evt_${n}\nevent: ${type}\ndata: ${JSON.stringify({ id: `evt_${n}`, type, created_at: '2026-12-03T00:00:00.000Z', sequence: n, data })}\n\n`;
+const frame = (n: number, type: string, data: object) =>
+  `id: evt_${n}\nevent: ${type}\ndata: ${JSON.stringify({ id: `evt_${n}`, type, created_at: '2026-12-03T00:00:00.000Z', sequence: n, data })}\n\n`;
 const notFound = (res: ServerResponse) =>
-  res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'not_found_error', code: 'route_not_found', message: 'no route', param: null }, request_id: 'req_1' }));
+  res
+    .writeHead(404, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ error: { type: 'not_found_error', code: 'route_not_found', message: 'no route', param: null }, request_id: 'req_1' }));
 
 /** Polling answers: each GET of the job takes the next one (the last repeats). */
 function polls(answers: ((res: ServerResponse) => void)[]): (res: ServerResponse) => void {
@@ -76,15 +79,26 @@ describe('followJob', () => {
   it('follows the event stream to its final event (heartbeats and odd chunking included)', async () => {
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      const text = [': ping\n\n', frame(1, 'job.queued', job('queued')), frame(2, 'job.started', job('running')), ': ping\n\n',
-        frame(3, 'job.progress', job('running', { progress: { stage: 'diffusion', step: 4, total: 10 } })), frame(4, 'job.succeeded', job('succeeded'))].join('');
+      const text = [
+        ': ping\n\n',
+        frame(1, 'job.queued', job('queued')),
+        frame(2, 'job.started', job('running')),
+        ': ping\n\n',
+        frame(3, 'job.progress', job('running', { progress: { stage: 'diffusion', step: 4, total: 10 } })),
+        frame(4, 'job.succeeded', job('succeeded')),
+      ].join('');
       // Cut into 7-byte writes, so lines and events straddle chunks.
       for (let i = 0; i < text.length; i += 7) res.write(text.slice(i, i + 7));
       res.end();
     };
     const { final, seen, notices } = await follow();
     expect(final.status).toBe('succeeded');
-    expect(seen).toEqual([['queued', 'events'], ['running', 'events'], ['running', 'events'], ['succeeded', 'events']]);
+    expect(seen).toEqual([
+      ['queued', 'events'],
+      ['running', 'events'],
+      ['running', 'events'],
+      ['succeeded', 'events'],
+    ]);
     expect(notices).toEqual([]);
     expect(seenAuth).toEqual(['Bearer sk_test']);
     expect(seenRequests).toEqual([['/v1/jobs/job_1/events', 'text/event-stream']]);
@@ -95,7 +109,11 @@ describe('followJob', () => {
     handler = (req, res) => (req.url === '/v1/jobs/job_1' ? poll(res) : notFound(res));
     const { final, seen } = await follow();
     expect(final.status).toBe('succeeded');
-    expect(seen).toEqual([['queued', 'polling'], ['running', 'polling'], ['succeeded', 'polling']]);
+    expect(seen).toEqual([
+      ['queued', 'polling'],
+      ['running', 'polling'],
+      ['succeeded', 'polling'],
+    ]);
   });
 
   it('falls back to polling when the stream breaks mid-job', async () => {
@@ -108,12 +126,18 @@ describe('followJob', () => {
     };
     const { final, seen } = await follow();
     expect(final.status).toBe('succeeded');
-    expect(seen).toEqual([['running', 'events'], ['succeeded', 'polling']]);
+    expect(seen).toEqual([
+      ['running', 'events'],
+      ['succeeded', 'polling'],
+    ]);
   });
 
   it('rides out 503s and a dropped connection while polling, saying so, then clears the notice', async () => {
     const poll = polls([
-      (res) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'overloaded_error', code: 'busy', message: 'busy', param: null }, request_id: 'req_2' })),
+      (res) =>
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { type: 'overloaded_error', code: 'busy', message: 'busy', param: null }, request_id: 'req_2' })),
       (res) => res.socket?.destroy(),
       ok(job('failed', { error: { type: 'context_too_long', message: 'too long', retryable: false } })),
     ]);
@@ -130,14 +154,24 @@ describe('followJob', () => {
   it('gives up after giveUpAfterMs without an answer, saying the job runs on', async () => {
     handler = (req, res) => (req.url === '/v1/jobs/job_1' ? res.socket?.destroy() : notFound(res));
     const api = createApiClient({ baseUrl, apiKey: () => 'sk_test' });
-    const error = await followJob({ api, jobId: 'job_1', signal: new AbortController().signal, onJob: () => undefined, onNotice: () => undefined, pollMs: 10, giveUpAfterMs: 200 }).catch((e: unknown) => e);
+    const error = await followJob({
+      api,
+      jobId: 'job_1',
+      signal: new AbortController().signal,
+      onJob: () => undefined,
+      onNotice: () => undefined,
+      pollMs: 10,
+      giveUpAfterMs: 200,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LostContactError);
     expect(String(error)).toBe('LostContactError: Lost contact with the API for 0.2 s. Job job_1 keeps running on the server: check again when the connection is back.');
   });
 
   it('ends with the API error when the key is refused', async () => {
     handler = (_req, res) =>
-      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'authentication_error', code: 'invalid_api_key', message: 'invalid API key', param: null }, request_id: 'req_3' }));
+      res
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { type: 'authentication_error', code: 'invalid_api_key', message: 'invalid API key', param: null }, request_id: 'req_3' }));
     const error = await follow().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 401, type: 'authentication_error', code: 'invalid_api_key', requestId: 'req_3' });

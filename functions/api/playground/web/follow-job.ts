@@ -23,7 +23,9 @@ export class LostContactError extends Error {
     readonly jobId: string,
     seconds: number,
   ) {
-    super(`Lost contact with the API for ${seconds < 1 ? seconds.toFixed(1) : Math.round(seconds)} s. Job ${jobId} keeps running on the server: check again when the connection is back.`);
+    super(
+      `Lost contact with the API for ${seconds < 1 ? seconds.toFixed(1) : Math.round(seconds)} s. Job ${jobId} keeps running on the server: check again when the connection is back.`,
+    );
     this.name = 'LostContactError';
   }
 }

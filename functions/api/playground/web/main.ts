@@ -109,7 +109,7 @@ composer.addEventListener('drop', (event) => {
 function params(): Record<string, number> {
   const out: Record<string, number> = {};
   // A seed on every request, so every result can be reproduced.
-  out.seed = seedInput.value.trim() === '' ? crypto.getRandomValues(new Uint32Array(1))[0] ?? 0 : Number(seedInput.value);
+  out.seed = seedInput.value.trim() === '' ? (crypto.getRandomValues(new Uint32Array(1))[0] ?? 0) : Number(seedInput.value);
   if (stepsInput.value.trim() !== '') out.steps = Number(stepsInput.value);
   if (guidanceInput.value.trim() !== '') out.guidance = Number(guidanceInput.value);
   return out;
@@ -117,7 +117,9 @@ function params(): Record<string, number> {
 
 async function resultParts(job: Job): Promise<TurnPart[]> {
   return Promise.all(
-    (job.output?.content ?? []).map(async (part): Promise<TurnPart> => (part.type === 'text' ? { kind: 'text', text: part.text } : { kind: 'image', ...(await loadOutputImage(part.image_url.url)) })),
+    (job.output?.content ?? []).map(async (part): Promise<TurnPart> =>
+      part.type === 'text' ? { kind: 'text', text: part.text } : { kind: 'image', ...(await loadOutputImage(part.image_url.url)) },
+    ),
   );
 }
 

@@ -17,7 +17,13 @@ function parse(chunks: string[]): { events: SseEvent[]; comments: string[]; retr
 const job = (status: string) => ({ id: 'job_1', status, progress: status === 'running' ? { stage: 'diffusion', step: 3, total: 10 } : null });
 const event = (id: string, type: string, sequence: number, status: string) =>
   `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify({ id, type, created_at: '2026-12-03T00:00:00.000Z', sequence, data: job(status) })}\n\n`;
-const STREAM = [': ping\n\n', event('evt_1', 'job.queued', 1, 'queued'), event('evt_2', 'job.progress', 2, 'running'), ': ping\n\n', event('evt_3', 'job.succeeded', 3, 'succeeded')].join('');
+const STREAM = [
+  ': ping\n\n',
+  event('evt_1', 'job.queued', 1, 'queued'),
+  event('evt_2', 'job.progress', 2, 'running'),
+  ': ping\n\n',
+  event('evt_3', 'job.succeeded', 3, 'succeeded'),
+].join('');
 
 describe('createSseParser', () => {
   it('reads the job events contract: types, ids, JSON data; heartbeats are comments', () => {

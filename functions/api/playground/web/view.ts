@@ -103,7 +103,10 @@ export function assistantTurn(): AssistantView {
         ['ran', seconds(job.started_at, job.completed_at)],
         ['compute', u === null ? null : `${u.compute_ms} ms`],
         ['round trip', `${(elapsedMs / 1000).toFixed(2)} s`],
-        ['usage', u === null ? null : `${u.input_tokens} tokens in, ${u.output_tokens} out, ${u.images} image${u.images === 1 ? '' : 's'}${u.billable ? '' : ', not billed'}`],
+        [
+          'usage',
+          u === null ? null : `${u.input_tokens} tokens in, ${u.output_tokens} out, ${u.images} image${u.images === 1 ? '' : 's'}${u.billable ? '' : ', not billed'}`,
+        ],
       ];
       const meta = el('dl', { class: 'meta' });
       for (const [name, value] of facts) if (value !== null) meta.append(el('dt', {}, name), el('dd', {}, value));
