@@ -1,4 +1,4 @@
-// The S3 key layout, in one place (DESIGN §4.7). Keys start with the tenant after the kind, so one tenant's
+// The S3 key layout, in one place (docs/architecture.md §5). Keys start with the tenant after the kind, so one tenant's
 // objects share a prefix and another tenant's id is simply not found. Input and output keys are
 // deterministic: a re-run after a crash overwrites, never duplicates. Lifecycle rules expire inputs and outputs.
 //   uploads/{tenant}/{upload_id}                  presigned PUT by the client (functions/api/routes/uploads.ts)

@@ -111,7 +111,7 @@ export interface JobStore {
    */
   transition(tenant: string, id: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, options?: TransitionOptions): Promise<JobRecord | null>;
   /**
-   * Claims a job for one delivery of its queue message (DESIGN §4.7): queued → running, or takes over a job left
+   * Claims a job for one delivery of its queue message (docs/architecture.md §5): queued → running, or takes over a job left
    * `running` by a crashed run when `attempt` (the delivery's receive count) is above the recorded `attempt`.
    * Sets status running, `attempt` and the patch. Null when the job is in another state or a run with the same or a
    * later attempt holds it, so two deliveries never both run a job.

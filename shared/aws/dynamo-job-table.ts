@@ -1,5 +1,5 @@
 // Every store role (shared/ports.ts) on one DynamoDB table (pk/sk strings, TTL attribute `expires_at`;
-// DESIGN §4.7), one small implementation per role. Rows:
+// docs/architecture.md §5), one small implementation per role. Rows:
 //   job           TENANT#{tenant}  JOB#{id}                         (ids sort by time: one query lists newest first)   dynamo-job-store.ts
 //   idempotency   TENANT#{tenant}  IDEM#{key}                       body_hash, job_id, claimed_at, expires_at          dynamo-idempotency-store.ts
 //   rate counter  TENANT#{tenant}  RATE#{window}                    count, expires_at                                  dynamo-rate-counter-store.ts

@@ -1,4 +1,4 @@
-// ObjectStore on S3 (DESIGN §4.7 key layout is the callers' business; this adapter stores bytes).
+// ObjectStore on S3 (docs/architecture.md §5 key layout is the callers' business; this adapter stores bytes).
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectHead, ObjectStore } from '../ports.js';

@@ -1,4 +1,4 @@
-// The event object (DESIGN §4.4): the body of a webhook delivery and the `data:` of one events-stream event.
+// The event object (docs/architecture.md §4.4): the body of a webhook delivery and the `data:` of one events-stream event.
 import { z } from '@hono/zod-openapi';
 import { EVENT_TYPES } from '../../../shared/events.js';
 import { JobResourceSchema } from './job-resource.js';

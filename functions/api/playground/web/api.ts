@@ -1,7 +1,7 @@
 // The page's few calls to the API, and its errors as a person should read them. Same origin as the page, so no
 // CORS; the key travels only in the Authorization header.
 
-/** The job resource as GET /v1/jobs/{id} returns it (DESIGN §4.2), as far as the page reads it. */
+/** The job resource as GET /v1/jobs/{id} returns it (docs/architecture.md §4.2), as far as the page reads it. */
 export interface Job {
   id: string;
   status: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'expired';
