@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { TENANT_STATUSES, type AccountStore, type ApiKeyRecord, type Tenant } from '../accounts.js';
 import { PLAN_NAMES } from '../plans.js';
 import { isConditionFailure } from './dynamo-expressions.js';
+import { str } from './dynamo-rows.js';
 
 export interface DynamoAccountsOptions {
   client: DynamoDBDocumentClient;
@@ -36,19 +37,17 @@ function toTenant(item: Record<string, unknown>): Tenant {
   return { id: row.tenant_id, name: row.name, status: row.status, plan: row.plan, limits, createdAt: row.created_at };
 }
 
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
 function toKey(item: Record<string, unknown>, keyHash: string): ApiKeyRecord {
   return {
     keyHash,
-    tenant: text(item.tenant) ?? '',
+    tenant: str(item.tenant) ?? '',
     kind: item.kind === 'admin' ? 'admin' : 'customer',
-    id: text(item.key_id),
-    name: text(item.name),
-    prefix: text(item.prefix),
-    createdAt: text(item.created_at),
-    expiresAt: text(item.key_expires_at),
-    lastUsedAt: text(item.last_used_at),
+    id: str(item.key_id),
+    name: str(item.name),
+    prefix: str(item.prefix),
+    createdAt: str(item.created_at),
+    expiresAt: str(item.key_expires_at),
+    lastUsedAt: str(item.last_used_at),
   };
 }
 
@@ -151,7 +150,7 @@ export function createDynamoAccounts(options: DynamoAccountsOptions): AccountSto
             ConsistentRead: true,
           }),
         );
-        for (const item of reply.Items ?? []) keys.push(toKey({ ...item, tenant }, text(item.key_hash) ?? ''));
+        for (const item of reply.Items ?? []) keys.push(toKey({ ...item, tenant }, str(item.key_hash) ?? ''));
         start = reply.LastEvaluatedKey;
       } while (start !== undefined);
       return keys;
@@ -159,7 +158,7 @@ export function createDynamoAccounts(options: DynamoAccountsOptions): AccountSto
 
     async revokeApiKey(tenant, id) {
       const entry = await get(listKey(tenant, id));
-      const hash = text(entry?.key_hash);
+      const hash = str(entry?.key_hash);
       if (!entry || hash === null) return false;
       await client.send(new DeleteCommand({ TableName: tableName, Key: authKey(hash) }));
       await client.send(new DeleteCommand({ TableName: tableName, Key: listKey(tenant, id) }));

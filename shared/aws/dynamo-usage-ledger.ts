@@ -4,6 +4,7 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { usageSchema } from '../job-schemas.js';
 import type { BillingLine, UsageDay, UsageLedger } from '../usage-ledger.js';
+import { num, str } from './dynamo-rows.js';
 
 export interface DynamoUsageLedgerOptions {
   client: DynamoDBDocumentClient;
@@ -11,13 +12,12 @@ export interface DynamoUsageLedgerOptions {
 }
 
 const PAGE = 100;
-const num = (value: unknown): number => (typeof value === 'number' ? value : 0);
-const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+const text = (value: unknown): string => str(value) ?? '';
 
 function toUsageDay(item: Record<string, unknown>): UsageDay {
   return {
-    day: str(item.day),
-    model: str(item.model),
+    day: text(item.day),
+    model: text(item.model),
     jobs: num(item.jobs),
     images: num(item.images),
     inputTokens: num(item.input_tokens),
@@ -29,12 +29,12 @@ function toUsageDay(item: Record<string, unknown>): UsageDay {
 
 function toBillingLine(item: Record<string, unknown>): BillingLine {
   return {
-    jobId: str(item.job_id),
-    tenant: str(item.tenant),
-    model: str(item.model),
-    createdAt: str(item.created_at),
-    completedAt: str(item.completed_at),
-    usage: usageSchema.parse(JSON.parse(str(item.usage))),
+    jobId: text(item.job_id),
+    tenant: text(item.tenant),
+    model: text(item.model),
+    createdAt: text(item.created_at),
+    completedAt: text(item.completed_at),
+    usage: usageSchema.parse(JSON.parse(text(item.usage))),
   };
 }
 
