@@ -13,7 +13,7 @@ export interface IssueAdminKeyOptions {
 }
 
 export async function issueAdminKey(options: IssueAdminKeyOptions): Promise<{ id: string; key: string }> {
-  const { key, record } = await issueKey({
+  const issued = await issueKey({
     accounts: options.table,
     pepper: options.pepper,
     tenant: ADMIN_TENANT,
@@ -21,7 +21,9 @@ export async function issueAdminKey(options: IssueAdminKeyOptions): Promise<{ id
     name: options.name,
     expiresAt: null,
     now: new Date(),
+    maxKeys: null,
     ...(options.randomBytes === undefined ? {} : { randomBytes: options.randomBytes }),
   });
-  return { id: record.id, key };
+  if (issued === null) throw new Error('unreachable: the admin bootstrap has no key limit');
+  return { id: issued.record.id, key: issued.key };
 }

@@ -46,8 +46,11 @@ export interface AccountStore {
   /** Null when the tenant does not exist. */
   updateTenant(id: string, patch: TenantPatch): Promise<Tenant | null>;
   getApiKey(keyHash: string): Promise<ApiKeyRecord | null>;
-  /** Writes the tenant's list entry, then the key row that makes it work. */
-  createApiKey(key: ApiKeyRecord & { id: string }): Promise<void>;
+  /**
+   * Counts the key against the tenant's `maxKeys` (one conditional write, so parallel creations cannot pass it),
+   * then writes its list entry, then the key row that makes it work. False: the tenant holds `maxKeys` already.
+   */
+  createApiKey(key: ApiKeyRecord & { id: string }, maxKeys: number | null): Promise<boolean>;
   listApiKeys(tenant: string): Promise<ApiKeyRecord[]>;
   /** Deletes the key row first (the next request with the key fails), then the list entry. False: no such key. */
   revokeApiKey(tenant: string, id: string): Promise<boolean>;

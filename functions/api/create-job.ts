@@ -19,7 +19,7 @@ export interface CreateJobInput {
   bodyHash: string;
   idempotencyKey: string | null;
   /** The tenant's monthly spend limit and the most this job can cost; null when the tenant has no limit. */
-  spend: { limitMicros: number; estimateMicros: number } | null;
+  spend: { limitMicros: number | null; estimateMicros: number } | null;
 }
 
 export interface CreateJobResult {
@@ -91,13 +91,14 @@ async function reserveSpend(deps: ResolvedDeps, input: CreateJobInput, jobId: st
     await release();
     throw unavailable('table_unavailable', 'could not check the spend limit; retry', err);
   }
-  if (reservation.reserved) return;
+  const limit = spend.limitMicros;
+  if (reservation.reserved || limit === null) return;
   await release();
   throw new PlatformError({
     type: 'billing_error',
     status: 402,
     code: 'spend_limit_reached',
-    message: `monthly spend limit of ${usd(spend.limitMicros)} (${spend.limitMicros} micros) reached for ${month}: ${reservation.committedMicros} micros are spent or reserved by jobs in flight, and this job may cost up to ${spend.estimateMicros}`,
+    message: `monthly spend limit of ${usd(limit)} (${limit} micros) reached for ${month}: ${reservation.committedMicros} micros are spent or reserved by jobs in flight, and this job may cost up to ${spend.estimateMicros}`,
   });
 }
 
@@ -105,12 +106,6 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   const { tenant, prepared } = input;
   const { settings } = deps;
   const jobId = newJobId();
-
-  try {
-    await Promise.all(prepared.images.map((image) => deps.objects.put(inputKey(tenant, jobId, image.index, image.info.mediaType), image.bytes, image.info.mediaType)));
-  } catch (err) {
-    throw unavailable('storage_unavailable', 'could not store the input images; retry', err);
-  }
 
   const key = input.idempotencyKey;
   // Two rounds: a stale claim is released in the first and the key claimed again in the second.
@@ -133,6 +128,13 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   const unreserve = async (): Promise<void> => {
     if (input.spend !== null) await deps.jobs.settleSpend(tenant, month, jobId, 0).catch(() => undefined);
   };
+  // The inputs go to S3 only once the request is admitted (key claimed, spend reserved): a refused request writes nothing.
+  try {
+    await Promise.all(prepared.images.map((image) => deps.objects.put(inputKey(tenant, jobId, image.index, image.info.mediaType), image.bytes, image.info.mediaType)));
+  } catch (err) {
+    await Promise.all([release(), unreserve()]);
+    throw unavailable('storage_unavailable', 'could not store the input images; retry', err);
+  }
   // job.queued is sequence 1 on every job, written with the row, so the event costs no extra table round trip, a
   // re-emission has the same id, and the events stream (routes/jobs-events.ts) numbers it as the webhook does.
   // Only jobs with a webhook send it to the dispatcher.

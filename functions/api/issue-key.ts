@@ -22,11 +22,14 @@ export interface IssueKeyOptions {
   name: string;
   expiresAt: string | null;
   now: Date;
+  /** Keys the tenant may hold at once; null: no limit (the admin bootstrap). */
+  maxKeys: number | null;
   /** Injectable for tests. */
   randomBytes?: () => Uint8Array;
 }
 
-export async function issueKey(options: IssueKeyOptions): Promise<{ key: string; record: ApiKeyRecord & { id: string } }> {
+/** The new key and its record; null when the tenant already holds `maxKeys`. */
+export async function issueKey(options: IssueKeyOptions): Promise<{ key: string; record: ApiKeyRecord & { id: string } } | null> {
   const random = options.randomBytes ?? (() => crypto.getRandomValues(new Uint8Array(24)));
   const key = `${options.kind === 'admin' ? 'sk_admin_' : 'sk_live_'}${base64url(random())}`;
   const record = {
@@ -40,6 +43,6 @@ export async function issueKey(options: IssueKeyOptions): Promise<{ key: string;
     expiresAt: options.expiresAt,
     lastUsedAt: null,
   };
-  await options.accounts.createApiKey(record);
+  if (!(await options.accounts.createApiKey(record, options.maxKeys))) return null;
   return { key, record };
 }

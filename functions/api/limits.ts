@@ -35,6 +35,6 @@ export const DEFAULT_LIMITS: ApiLimits = {
   maxOutputImages: 4,
   maxSteps: 100,
   maxGuidance: 20,
-  maxTokens: 1024,
+  maxTokens: 512,
   maxWaitSeconds: 60,
 };

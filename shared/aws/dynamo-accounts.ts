@@ -56,6 +56,7 @@ export function createDynamoAccounts(options: DynamoAccountsOptions): AccountSto
   const profileKey = (id: string) => ({ pk: `TENANT#${id}`, sk: 'PROFILE' });
   const listKey = (tenant: string, id: string) => ({ pk: `TENANT#${tenant}`, sk: `APIKEY#${id}` });
   const authKey = (hash: string) => ({ pk: `KEY#${hash}`, sk: 'API_KEY' });
+  const countKey = (tenant: string) => ({ pk: `TENANT#${tenant}`, sk: 'APIKEY_COUNT' });
 
   async function get(key: { pk: string; sk: string }) {
     return (await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
@@ -131,10 +132,25 @@ export function createDynamoAccounts(options: DynamoAccountsOptions): AccountSto
       return item ? toKey(item, keyHash) : null;
     },
 
-    async createApiKey(key) {
+    async createApiKey(key, maxKeys) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: countKey(key.tenant),
+            UpdateExpression: 'ADD key_count :one',
+            ...(maxKeys === null ? {} : { ConditionExpression: 'attribute_not_exists(key_count) OR key_count < :max' }),
+            ExpressionAttributeValues: { ':one': 1, ...(maxKeys === null ? {} : { ':max': maxKeys }) },
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
       const shared = { kind: key.kind, key_id: key.id, name: key.name, prefix: key.prefix, created_at: key.createdAt, key_expires_at: key.expiresAt };
       await client.send(new PutCommand({ TableName: tableName, Item: { ...listKey(key.tenant, key.id), key_hash: key.keyHash, ...shared } }));
       await client.send(new PutCommand({ TableName: tableName, Item: { ...authKey(key.keyHash), tenant: key.tenant, ...shared } }));
+      return true;
     },
 
     async listApiKeys(tenant) {
@@ -162,6 +178,9 @@ export function createDynamoAccounts(options: DynamoAccountsOptions): AccountSto
       if (!entry || hash === null) return false;
       await client.send(new DeleteCommand({ TableName: tableName, Key: authKey(hash) }));
       await client.send(new DeleteCommand({ TableName: tableName, Key: listKey(tenant, id) }));
+      await client.send(
+        new UpdateCommand({ TableName: tableName, Key: countKey(tenant), UpdateExpression: 'ADD key_count :minus', ExpressionAttributeValues: { ':minus': -1 } }),
+      );
       return true;
     },
 

@@ -24,17 +24,18 @@ export function createDynamoSpendLedger(options: DynamoSpendLedgerOptions): Spen
 
   return {
     async reserveSpend(tenant, month, jobId, micros, limitMicros) {
-      const room = limitMicros - micros;
-      if (room < 0) return { reserved: false, committedMicros: committedOf(await read(tenant, month)) };
+      const room = limitMicros === null ? null : limitMicros - micros;
+      if (room !== null && room < 0) return { reserved: false, committedMicros: committedOf(await read(tenant, month)) };
+      const withinLimit = room === null ? '' : '(attribute_not_exists(committed) OR committed <= :room) AND ';
       try {
         const reply = await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key(tenant, month),
             UpdateExpression: 'SET committed = if_not_exists(committed, :zero) + :micros, #hold = :micros',
-            ConditionExpression: '(attribute_not_exists(committed) OR committed <= :room) AND attribute_not_exists(#hold)',
+            ConditionExpression: `${withinLimit}attribute_not_exists(#hold)`,
             ExpressionAttributeNames: { '#hold': `${HOLD}${jobId}` },
-            ExpressionAttributeValues: { ':zero': 0, ':micros': micros, ':room': room },
+            ExpressionAttributeValues: { ':zero': 0, ':micros': micros, ...(room === null ? {} : { ':room': room }) },
             ReturnValues: 'ALL_NEW',
           }),
         );

@@ -1,15 +1,14 @@
 // Accounts against the real local stack: the operator API (admin keys only), self-service keys (shown once,
 // listed without secrets, revoked at once), expiry, suspension and per-tenant rate limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TENANT } from '../../shared/accounts.js';
-import { issueKey } from '../../functions/api/issue-key.js';
+import { issueAdminKey } from '../../infra/api-keys.js';
 import { PEPPER, startApiHarness, type ApiHarness, type JsonError } from './api-harness.js';
 
 let h: ApiHarness;
 let admin: string;
 beforeAll(async () => {
   h = await startApiHarness({ tenantCacheSeconds: 0 });
-  admin = (await issueKey({ accounts: h.stack.table, pepper: PEPPER, tenant: ADMIN_TENANT, kind: 'admin', name: 'bootstrap', expiresAt: null, now: new Date() })).key;
+  admin = (await issueAdminKey({ table: h.stack.table, pepper: PEPPER, name: 'bootstrap' })).key;
 });
 afterAll(() => h.stop());
 
@@ -101,6 +100,15 @@ describe('keys', () => {
     expect((await call('DELETE', '/v1/api-keys/not-an-id', key)).status).toBe(404);
   });
 
+  it('refuses key names that would spoof a list: control and bidi-override characters, unpaired surrogates', async () => {
+    for (const name of ['a\u0000b', '\u202eevil', 'line\nbreak', '\ud800']) {
+      const res = await call('POST', '/v1/api-keys', key, { name });
+      expect(res.status, JSON.stringify(name)).toBe(400);
+      expect(res.body.error.param).toBe('name');
+    }
+    expect((await call('POST', '/v1/api-keys', key, { name: 'CI \u2014 déploiement 🚀' })).status).toBe(201);
+  });
+
   it('refuses an expiry in the past, and an expired key is 401 api_key_expired', async () => {
     expect((await call('POST', '/v1/api-keys', key, { name: 'old', expires_at: '2020-01-01T00:00:00Z' })).body.error).toMatchObject({
       code: 'invalid_expiry',
@@ -121,6 +129,21 @@ describe('keys', () => {
     expect((await call('GET', '/v1/models', key)).body.error).toMatchObject({ type: 'permission_error', code: 'account_suspended' });
     await call('PATCH', '/v1/admin/tenants/initech', admin, { status: 'active' });
     expect((await call('GET', '/v1/models', key)).status).toBe(200);
+  });
+
+  it('holds a tenant to 100 keys even when they are created in parallel', async () => {
+    await call('POST', '/v1/admin/tenants', admin, { id: 'many-keys', name: 'Many', plan: 'enterprise' });
+    const first = String((await call('POST', '/v1/admin/tenants/many-keys/api-keys', admin, { name: 'k0' })).body.key);
+    const replies = await Promise.all(Array.from({ length: 110 }, (_, i) => call('POST', '/v1/api-keys', first, { name: `k${i + 1}` })));
+    expect(replies.filter((r) => r.status === 201)).toHaveLength(99);
+    expect(replies.filter((r) => r.status === 400).every((r) => r.body.error.code === 'too_many_api_keys')).toBe(true);
+    expect(((await call('GET', '/v1/api-keys', first)).body.data as unknown[]).length).toBe(100);
+    // Revoking one makes room for exactly one more.
+    const listed = (await call('GET', '/v1/api-keys', first)).body.data as { id: string; name: string }[];
+    const victim = listed.find((k) => k.name !== 'k0');
+    expect((await call('DELETE', `/v1/api-keys/${victim?.id ?? ''}`, first)).status).toBe(200);
+    expect((await call('POST', '/v1/api-keys', first, { name: 'again' })).status).toBe(201);
+    expect((await call('POST', '/v1/api-keys', first, { name: 'one too many' })).status).toBe(400);
   });
 
   it('a tenant\u2019s own rate limit applies (429 names it)', async () => {

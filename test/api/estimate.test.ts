@@ -61,6 +61,9 @@ describe('POST /v1/jobs/estimate', () => {
     const unknown = await estimate(textJob('hi', { model: 'nexus-max' }));
     expect(unknown.status).toBe(400);
     expect((unknown.body as unknown as JsonError).error).toMatchObject({ type: 'invalid_request_error', code: 'model_not_found', param: 'model' });
+    const tooManyTokens = await estimate(textJob('hi', { params: { max_tokens: 513 } }));
+    expect(tooManyTokens.status).toBe(400);
+    expect((tooManyTokens.body as unknown as JsonError).error.param).toBe('params.max_tokens');
     const badImage = await estimate({
       model: 'nexus-mini',
       messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }],

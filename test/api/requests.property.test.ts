@@ -63,7 +63,7 @@ const goodRequest = fc
           guidance: fc.oneof(fc.constant(0), fc.double({ min: 1e-6, max: 20, noNaN: true })),
           temperature: fc.oneof(fc.constant(0), fc.double({ min: 1e-6, max: 2, noNaN: true })),
           top_p: fc.double({ min: 1e-6, max: 1, noNaN: true }),
-          max_tokens: fc.integer({ min: 1, max: 1024 }),
+          max_tokens: fc.integer({ min: 1, max: 512 }),
         },
         { requiredKeys: [] },
       ),

@@ -1,8 +1,7 @@
 // A monthly spend limit against the real local stack: a parallel burst of 50 submissions cannot pass it, every
 // refusal is a 402 that names the limit and writes nothing, and a canceled job gives its reservation back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TENANT } from '../../shared/accounts.js';
-import { issueKey } from '../../functions/api/issue-key.js';
+import { issueAdminKey } from '../../infra/api-keys.js';
 import { PEPPER, startApiHarness, textJob, type ApiHarness, type JsonError } from './api-harness.js';
 
 let h: ApiHarness;
@@ -11,7 +10,7 @@ const body = textJob('Generate an image according to the following description: 
 
 beforeAll(async () => {
   h = await startApiHarness({ tenantCacheSeconds: 0 });
-  const admin = (await issueKey({ accounts: h.stack.table, pepper: PEPPER, tenant: ADMIN_TENANT, kind: 'admin', name: 'a', expiresAt: null, now: new Date() })).key;
+  const admin = (await issueAdminKey({ table: h.stack.table, pepper: PEPPER, name: 'a' })).key;
   const post = (path: string, b: unknown) => h.call('POST', path, { key: admin, body: b });
   await post('/v1/admin/tenants', { id: 'capped', name: 'Capped', plan: 'free', limits: { monthly_spend_usd_micros: 40_000 } });
   key = String(((await (await post('/v1/admin/tenants/capped/api-keys', { name: 'k' })).json()) as { key: string }).key);
@@ -51,6 +50,21 @@ describe('monthly spend limit', () => {
     const after = await h.stack.table.getSpend('capped', month);
     expect(after.openReservations).toBe(before.openReservations - 1);
     expect((await h.call('POST', '/v1/jobs', { key, body })).status).toBe(202);
+  });
+
+  it('jobs submitted before a limit existed count against it once it is set (every job reserves)', async () => {
+    const admin = (await issueAdminKey({ table: h.stack.table, pepper: PEPPER, name: 'b' })).key;
+    const post = (path: string, b: unknown, key: string) => h.call('POST', path, { key, body: b });
+    await post('/v1/admin/tenants', { id: 'later', name: 'Later', plan: 'enterprise' }, admin);
+    const later = String(((await (await post('/v1/admin/tenants/later/api-keys', { name: 'k' }, admin)).json()) as { key: string }).key);
+    const estimate = ((await (await post('/v1/jobs/estimate', body, later)).json()) as { cost_usd_micros: number }).cost_usd_micros;
+    for (let i = 0; i < 3; i += 1) expect((await post('/v1/jobs', body, later)).status).toBe(202);
+    const month = new Date().toISOString().slice(0, 7);
+    expect(await h.stack.table.getSpend('later', month)).toEqual({ committedMicros: 3 * estimate, openReservations: 3 });
+    await h.call('PATCH', '/v1/admin/tenants/later', { key: admin, body: { limits: { monthly_spend_usd_micros: 4 * estimate - 1 } } });
+    const refused = await post('/v1/jobs', body, later);
+    expect(refused.status).toBe(402);
+    expect(((await refused.json()) as JsonError).error.message).toContain(`${3 * estimate} micros are spent or reserved`);
   });
 
   it('an idempotent replay does not reserve twice', async () => {

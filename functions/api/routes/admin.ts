@@ -6,7 +6,7 @@ import { PlatformError, notFound } from '../../../shared/errors.js';
 import { PLAN_NAMES } from '../../../shared/plans.js';
 import type { RegisterRoutes } from '../app-types.js';
 import type { ResolvedDeps } from '../deps.js';
-import { CreateKeyBodySchema, fromWireLimits, LimitOverridesSchema, NewApiKeySchema, TenantSchema, toTenantResource } from '../schemas/account.js';
+import { CreateKeyBodySchema, displayName, fromWireLimits, LimitOverridesSchema, NewApiKeySchema, TenantSchema, toTenantResource } from '../schemas/account.js';
 import { BODY_ERROR_RESPONSES, COMMON_ERROR_RESPONSES, errorResponse } from '../schemas/error.js';
 import { createKeyFor } from './api-keys.js';
 import { UsageQuerySchema, UsageReportSchema, usageReport } from './usage.js';
@@ -18,7 +18,7 @@ const tenantReply = (description: string) => ({ content: { 'application/json': {
 const CreateTenantBody = z
   .object({
     id: z.string().regex(TENANT_PATTERN, 'must be 1-63 of a-z 0-9 _ -, starting with a letter or digit'),
-    name: z.string().min(1).max(200),
+    name: displayName(200),
     plan: z.enum(PLAN_NAMES).optional().openapi({ description: 'Default: free.' }),
     limits: LimitOverridesSchema.optional(),
   })
@@ -26,7 +26,7 @@ const CreateTenantBody = z
 
 const UpdateTenantBody = z
   .object({
-    name: z.string().min(1).max(200).optional(),
+    name: displayName(200).optional(),
     status: z.enum(TENANT_STATUSES).optional().openapi({ description: 'suspended: its keys get 403 account_suspended and its queued jobs do not run.' }),
     plan: z.enum(PLAN_NAMES).optional(),
     limits: LimitOverridesSchema.optional().openapi({ description: 'Replaces the overrides as a whole.' }),

@@ -24,11 +24,9 @@ export function keyExpiry(value: string | undefined, now: Date): string | null {
 export async function createKeyFor(deps: ResolvedDeps, tenant: string, kind: 'customer' | 'admin', body: z.infer<typeof CreateKeyBodySchema>) {
   const now = deps.now();
   const expiresAt = keyExpiry(body.expires_at, now);
-  const held = await deps.jobs.listApiKeys(tenant);
-  if (held.length >= MAX_KEYS_PER_TENANT) {
-    throw invalidRequest('too_many_api_keys', `at most ${MAX_KEYS_PER_TENANT} keys per tenant; revoke one first`, null);
-  }
-  const { key, record } = await issueKey({ accounts: deps.jobs, pepper: deps.settings.apiKeyPepper, tenant, kind, name: body.name, expiresAt, now });
+  const issued = await issueKey({ accounts: deps.jobs, pepper: deps.settings.apiKeyPepper, tenant, kind, name: body.name, expiresAt, now, maxKeys: MAX_KEYS_PER_TENANT });
+  if (issued === null) throw invalidRequest('too_many_api_keys', `at most ${MAX_KEYS_PER_TENANT} keys per tenant; revoke one first`, null);
+  const { key, record } = issued;
   return { ...toApiKey(record), key };
 }
 

@@ -66,7 +66,8 @@ export const registerCreateJobRoute: RegisterRoutes = (app, deps) => {
     // not turn a retry into a conflict.
     const bodyHash = idempotencyKey === null ? '' : await sha256Hex(JSON.stringify(request));
     const { monthlySpendMicros } = c.get('limits');
-    const spend = monthlySpendMicros === null ? null : { limitMicros: monthlySpendMicros, estimateMicros: estimateJob(prepared).costUsdMicros };
+    // Every job reserves its estimate, limited or not, so the month's committed spend is complete if a limit comes later.
+    const spend = { limitMicros: monthlySpendMicros, estimateMicros: estimateJob(prepared).costUsdMicros };
     const result = await createJob(deps, { tenant, prepared, bodyHash, idempotencyKey, spend });
 
     let job = result.job;

@@ -20,9 +20,27 @@ export const ApiKeySchema = z
 
 export const NewApiKeySchema = ApiKeySchema.extend({ key: z.string().openapi({ description: 'The secret: shown only in this reply.' }) }).openapi('NewApiKey');
 
+/** No control or bidirectional-override characters and no unpaired surrogates: they spoof lists and logs. */
+export function isPrintableText(value: string): boolean {
+  for (let i = 0; i < value.length; i += 1) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return false;
+    if (c >= 0xdc00 && c <= 0xdfff) return false;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const low = value.charCodeAt(i + 1);
+      if (!(low >= 0xdc00 && low <= 0xdfff)) return false;
+      i += 1;
+    }
+  }
+  return true;
+}
+
+export const displayName = (max: number) =>
+  z.string().min(1).max(max).refine(isPrintableText, { error: 'must be printable text: no control or bidirectional-override characters' });
+
 export const CreateKeyBodySchema = z
   .object({
-    name: z.string().min(1).max(64),
+    name: displayName(64),
     expires_at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'ISO 8601; in the future, at most 10 years ahead. Default: never.' }),
   })
   .strict();
