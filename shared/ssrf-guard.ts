@@ -1,6 +1,7 @@
 // Decides whether the platform may open a connection to a customer-supplied URL (webhooks, image URLs).
 // Edge-clean: DNS comes from an injected resolver (shared/ssrf-node.ts has the Node one), so the decision
 // logic is the same everywhere and tests never need a real lookup.
+import { errorText } from './error-text.js';
 import { classifyAddress, isIpLiteral, type AddressClass } from './ip-address.js';
 
 /** All addresses a host name resolves to (A and AAAA); rejects when the name does not resolve. */
@@ -70,7 +71,7 @@ export function createSsrfGuard(options: SsrfGuardOptions): SsrfGuard {
         try {
           addresses = await options.resolve(host);
         } catch (error) {
-          return refuse('dns_failed', `could not resolve ${host}: ${error instanceof Error ? error.message : String(error)}`);
+          return refuse('dns_failed', `could not resolve ${host}: ${errorText(error)}`);
         }
         if (addresses.length === 0) return refuse('no_address', `${host} has no address`);
       }

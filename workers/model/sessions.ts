@@ -1,5 +1,6 @@
 // ONNX sessions: created once per bundle, with the execution providers the config asks for and no silent
 // fallback. Every call goes through `runSession`, which checks input names and logs shapes on failure.
+import { errorText } from '../../shared/error-text.js';
 import { createLogger } from '../../shared/log.js';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from './errors.js';
@@ -57,7 +58,7 @@ export async function createStageSession(
     session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
   } catch (cause) {
     const requested = options.executionProviders.join(', ');
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorText(cause);
     // ORT reports a provider whose shared library is missing (e.g. CUDA without the cuda12 install) only here.
     const code = options.executionProviders.some((p) => p !== 'cpu') && /provider|shared library|cuda/i.test(reason) ? 'provider_unavailable' : 'session_failed';
     throw new ModelError(code, `cannot create the ${stage} session with execution providers [${requested}]: ${reason}`, { cause });
@@ -103,7 +104,7 @@ export async function runSession(stage: StageSession, feeds: Feeds): Promise<Out
   } catch (cause) {
     const shapes = describe(feeds);
     modelLog('onnx_session_call_failed', { level: 'error', stage: stage.stage, shapes });
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorText(cause);
     throw new ModelError('session_failed', `${stage.stage} failed on ${shapes}: ${reason}`, { cause, retryable: true });
   }
 }

@@ -1,6 +1,7 @@
 // Image preprocessing for the vision encoder: any PNG/JPEG/WebP → RGB at the bundle's size → NCHW floats
 // in the manifest's pixel range.
 import sharp from 'sharp';
+import { errorText } from '../../shared/error-text.js';
 import { ModelError } from './errors.js';
 
 export interface VisionSpec {
@@ -29,7 +30,7 @@ export async function decodeToRgb(data: Uint8Array, size: number, height = size)
     }
     return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorText(cause);
     throw new ModelError('invalid_image', `the image cannot be decoded: ${reason}`, { cause });
   }
 }
@@ -53,7 +54,7 @@ export async function imageSize(data: Uint8Array): Promise<{ width: number; heig
     if (meta.width === undefined || meta.height === undefined) throw new Error('no dimensions');
     return { width: meta.width, height: meta.height };
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorText(cause);
     throw new ModelError('invalid_image', `the image cannot be decoded: ${reason}`, { cause });
   }
 }
