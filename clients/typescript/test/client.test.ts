@@ -37,8 +37,10 @@ const pngInfo = async (bytes: Uint8Array) => {
 describe.skipIf(MODEL_DIR === null)('jobs and helpers on the local platform', () => {
   it('generate(): one call, a finished job, a PNG of the model size, progress seen live', async () => {
     const seen: { type: string | undefined; status: string }[] = [];
+    // 20 steps held 60 ms each: progress is written every 500 ms and the stream reads the row every 250 ms, so
+    // the run lasts long enough for a progress event to be seen on any host (4 steps could end between two reads).
     const result = await nexus.generate('a red circle in the middle', {
-      params: { seed: 5, steps: 4 },
+      params: { seed: 5, steps: 20 },
       onProgress: (job, event) => seen.push({ type: event?.type, status: job.status }),
     });
     expect(result.job.status).toBe('succeeded');
