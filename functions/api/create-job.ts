@@ -110,7 +110,12 @@ export async function createJob(deps: ResolvedDeps, input: CreateJobInput): Prom
   const key = input.idempotencyKey;
   // Two rounds: a stale claim is released in the first and the key claimed again in the second.
   for (let round = 0; key !== null && round < 2; round += 1) {
-    const existing = await deps.jobs.claimIdempotencyKey(tenant, key, { bodyHash: input.bodyHash, jobId }, settings.idempotencyTtlSeconds);
+    let existing: IdempotencyRecord | null;
+    try {
+      existing = await deps.jobs.claimIdempotencyKey(tenant, key, { bodyHash: input.bodyHash, jobId }, settings.idempotencyTtlSeconds);
+    } catch (err) {
+      throw unavailable('table_unavailable', 'could not claim the Idempotency-Key; retry', err);
+    }
     if (existing === null) break;
     const replayed = await replay(deps, input, existing);
     if (replayed !== null) return replayed;

@@ -310,6 +310,18 @@ describe('overloaded_error (503) and api_error (500)', () => {
     }
   });
 
+  it('a DynamoDB failure claiming the Idempotency-Key is 503, not 500, and leaves no job', async () => {
+    const before = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
+    const res = await post(
+      h.appWith({ jobs: { ...h.stack.table, claimIdempotencyKey: () => Promise.reject(new Error('injected: DynamoDB down')) } }),
+      'claim-down',
+      'claim me',
+    );
+    await expectError(res, 503, { type: 'overloaded_error', code: 'table_unavailable' });
+    expect((await h.stack.table.listJobs('acme', { limit: 1, cursor: null })).items[0]?.id).toBe(before.items[0]?.id);
+    expect((await post(h.app, 'claim-down', 'claim me')).status).toBe(202);
+  });
+
   it('an S3 failure storing inputs is 503 and leaves no job row', async () => {
     const app = h.appWith({ objects: { ...h.stack.objects, put: () => Promise.reject(new Error('injected: S3 down')) } });
     const before = await h.stack.table.listJobs('acme', { limit: 1, cursor: null });
