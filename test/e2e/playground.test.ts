@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import sharp from 'sharp';
 import { decodeImage, readScene, renderScene, scoreAnswer, scoreEdit, scoreGeneration, type Scene } from '../../models/world/index.js';
-import { launchBrowser, type Browser } from '../support/browser.js';
+import { browserForSuite, launchBrowser, type Browser } from '../support/browser.js';
 import { startPlatform, type StartedPlatform } from '../support/start-platform.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -108,7 +108,7 @@ function meta(n: number): Promise<Record<string, string>> {
     });
 }
 
-describe('the playground', () => {
+describe.skipIf(!browserForSuite('the playground in Chromium'))('the playground', () => {
   it('is linked from / and served under a strict CSP', async () => {
     const front = await fetch(`${platform.url}/`);
     expect(await front.text()).toContain('<a href="/playground">Playground</a>');

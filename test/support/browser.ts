@@ -1,11 +1,26 @@
 // launchBrowser(): Debian's Chromium driven by playwright-core, headless, with the team's flags, a fresh profile
 // directory, and every request that is not to loopback aborted (and recorded, so a test can assert none left).
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { isCi } from './bundle.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Whether Chromium is installed for a browser suite. Locally a missing one skips the suite with a warning (the
+ * README's test command works on a fresh machine); in CI (`CI` set) it fails the suite instead, as a missing
+ * model bundle does (test/support/bundle.ts).
+ */
+export function browserForSuite(suite: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  const missing = `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (isCi(env)) throw new Error(`${suite}: ${missing}; CI must run the browser suites, not skip them`);
+  console.warn(`${suite} skipped: ${missing}`);
+  return false;
+}
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export interface Browser {

@@ -4,16 +4,15 @@
 // image loads in an <img>, and its bytes (read back in Node) hash to the sha256 the API reported.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserForSuite, CHROMIUM } from '../../../test/support/browser.js';
 import { MODEL_DIR, startPlatform, type Platform } from './platform.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PACKAGE = join(import.meta.dirname, '..');
 const run = promisify(execFile);
 
@@ -83,7 +82,7 @@ interface PageResult {
   notFound: { name: string; status: number; code: string };
 }
 
-describe.skipIf(MODEL_DIR === null || !existsSync(CHROMIUM))('@nexus/client in Chromium', () => {
+describe.skipIf(MODEL_DIR === null || !browserForSuite('@nexus/client in Chromium'))('@nexus/client in Chromium', () => {
   it('imports the built ES module and runs a real generate job against the local API', async () => {
     const page = await browser.newPage();
     const outside: string[] = [];
