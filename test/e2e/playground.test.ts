@@ -321,7 +321,10 @@ describe.skipIf(!browserForSuite('the playground in Chromium'))('the playground'
   it('rides out a network drop mid-job and shows the result', async () => {
     await open();
     await page.locator('summary').click();
+    // 4 pictures × 100 steps: long enough to still be running when the network drops (1 × 100 could finish on a
+    // quiet host before the page had shown it running).
     await page.locator('#steps').fill('100');
+    await page.locator('#n').fill('4');
     await send(GENERATE);
     await expect.poll(() => assistant(0).getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
     const jobId = (await assistant(0).getAttribute('data-job')) ?? '';
@@ -334,7 +337,7 @@ describe.skipIf(!browserForSuite('the playground in Chromium'))('the playground'
     await browser.context.setOffline(false);
     await finished(0);
     expect(await assistant(0).locator('.notice').isVisible()).toBe(false);
-    expect(await assistant(0).locator('img.image').count()).toBe(1);
+    expect(await assistant(0).locator('img.image').count()).toBe(4);
 
     // Offline when sending: said so, with a retry that reuses the turn's Idempotency-Key.
     const keys: string[] = [];
