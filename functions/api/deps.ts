@@ -1,22 +1,9 @@
 // What the API needs from the outside world, injected by the entry files (handler.ts, serve.ts) or tests.
 import type { JobEventEmitter } from './job-events.js';
 import type { JobMessage } from '../../shared/job.js';
-import type {
-  ApiKeyStore,
-  DeliveryLog,
-  IdempotencyStore,
-  JobStore,
-  MessageQueue,
-  ObjectStore,
-  RateCounterStore,
-  WebhookEndpointStore,
-  WebhookEventStore,
-  WebhookSecretStore,
-} from '../../shared/ports.js';
+import type { JobTable, MessageQueue, ObjectStore, UsageStore } from '../../shared/ports.js';
 import type { WebhookRouteDeps } from './routes/webhook-secret.js';
-import type { AccountStore, ApiKeyKind } from '../../shared/accounts.js';
-import type { SpendLedger } from '../../shared/spend-ledger.js';
-import type { UsageLedger } from '../../shared/usage-ledger.js';
+import type { ApiKeyKind } from '../../shared/accounts.js';
 import type { TenantLimits } from '../../shared/plans.js';
 
 export interface ModelInfo {
@@ -83,18 +70,8 @@ export const DEFAULT_SETTINGS: Omit<ApiSettings, 'apiKeyPepper'> = {
   eventsMaxStreamsPerTenant: 16,
 };
 
-/** The store roles the API uses (shared/ports.ts); each route and middleware takes only its own. */
-export type ApiStores = JobStore &
-  IdempotencyStore &
-  ApiKeyStore &
-  RateCounterStore &
-  DeliveryLog &
-  WebhookSecretStore &
-  WebhookEventStore &
-  WebhookEndpointStore &
-  UsageLedger &
-  AccountStore &
-  SpendLedger;
+/** The store roles the API uses: all but the worker's usage counters; each route and middleware takes only its own. */
+export type ApiStores = Omit<JobTable, keyof UsageStore>;
 
 export interface ApiDeps {
   jobs: ApiStores;
